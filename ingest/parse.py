@@ -1,0 +1,213 @@
+"""Turn a validated Record into what is stored: the redacted envelope and its errors.
+
+Strings are kept exactly as sent; the only changes are credential redaction (URL, headers,
+``body.request.params``) and the derived fields (endpoint, account, errors, flags).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ingest.catalog import CATALOG, generic_code_for_status
+from ingest.endpoints import account_from_url, endpoint_template
+from ingest.redact import redact_headers, redact_params, redact_url
+from ingest.validate import Record
+
+UNKNOWN_CODE = "UNKNOWN"
+FAILED_STATUS_MIN = 400
+TRANSACTION_HEADERS = ("x-transaction-id", "x-transaction")
+# Fields of an error object that get their own attribute; everything else goes to `extra`.
+ERROR_MAIN_FIELDS = ("code", "parameter", "message", "details", "value")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedError:
+    """One error of a response, with its catalog flags."""
+
+    position: int
+    code: str
+    parameter: str | None
+    message: object
+    details: object
+    value: object
+    extra: dict
+    unknown: bool
+    mismatch: bool
+    synthesized: bool
+
+    def as_json(self) -> dict:
+        """Return the error as a JSON-ready dict; `extra` keys never replace the main ones."""
+        main = {
+            "code": self.code,
+            "parameter": self.parameter,
+            "message": self.message,
+            "details": self.details,
+            "value": self.value,
+            "unknown": self.unknown,
+            "mismatch": self.mismatch,
+            "synthesized": self.synthesized,
+        }
+        return main | {key: item for key, item in self.extra.items() if key not in main}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEnvelope:
+    """One response envelope ready to store, credentials redacted."""
+
+    client_id: str | None
+    account_id: str | None
+    method: str
+    url: str
+    endpoint: str
+    status: int
+    failed: bool
+    occurred_at: datetime
+    duration_ms: float | None
+    transaction_id: str | None
+    request_params: dict
+    headers: dict[str, str]
+    body: object
+    errors: tuple[ParsedError, ...]
+
+
+def _non_empty_string(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _raw_request_params(body: object) -> dict | None:
+    """Return ``body["request"]["params"]`` when every step is a dict, else None."""
+    if not isinstance(body, dict):
+        return None
+    request = body.get("request")
+    if not isinstance(request, dict):
+        return None
+    params = request.get("params")
+    return params if isinstance(params, dict) else None
+
+
+def _redacted_body(body: object) -> object:
+    """Return the body with ``request.params`` redacted; other bodies are returned as sent."""
+    params = _raw_request_params(body)
+    if params is None or not isinstance(body, dict):
+        return body
+    # Copies, not mutation: the caller's record must stay as it was validated.
+    request = {**body["request"], "params": redact_params(params)}
+    return {**body, "request": request}
+
+
+def _account_id(record: Record) -> str | None:
+    """Record's account_id, else the echoed request param, else the URL's, else None."""
+    if record.account_id:
+        return record.account_id
+    params = _raw_request_params(record.body) or {}
+    from_params = _non_empty_string(params.get("account_id"))
+    if from_params is not None:
+        return from_params
+    return account_from_url(record.url)
+
+
+def _transaction_id(headers: Mapping[str, str]) -> str | None:
+    """First non-empty value of x-transaction-id, then x-transaction (names case-insensitive)."""
+    by_lower_name: dict[str, str] = {}
+    for name, value in headers.items():
+        by_lower_name.setdefault(name.lower(), value)
+    for name in TRANSACTION_HEADERS:
+        value = by_lower_name.get(name)
+        if value:
+            return value
+    return None
+
+
+def _flags(code: str, status: int, synthesized: bool) -> dict[str, bool]:
+    """Catalog flags of one error code for a response with `status`."""
+    catalog_status = CATALOG.get(code)
+    return {
+        "unknown": catalog_status is None and not synthesized,
+        "mismatch": catalog_status is not None and catalog_status != status,
+        "synthesized": synthesized,
+    }
+
+
+def _error_from_element(position: int, element: object, status: int) -> ParsedError:
+    """Build the ParsedError for one element of the ``errors`` array."""
+    if not isinstance(element, dict):
+        return ParsedError(
+            position=position,
+            code=UNKNOWN_CODE,
+            parameter=None,
+            message=element if isinstance(element, str) else None,
+            details=None,
+            value=None,
+            extra={"raw": element},
+            **_flags(UNKNOWN_CODE, status, synthesized=False),
+        )
+    code = _non_empty_string(element.get("code")) or UNKNOWN_CODE
+    return ParsedError(
+        position=position,
+        code=code,
+        parameter=_non_empty_string(element.get("parameter")),
+        message=element.get("message"),
+        details=element.get("details"),
+        value=element.get("value"),
+        extra={key: item for key, item in element.items() if key not in ERROR_MAIN_FIELDS},
+        **_flags(code, status, synthesized=False),
+    )
+
+
+def _synthesized_error(status: int) -> ParsedError:
+    """The single error standing for a failed response that carried no usable errors."""
+    code = generic_code_for_status(status)
+    return ParsedError(
+        position=0,
+        code=code,
+        parameter=None,
+        message=None,
+        details=None,
+        value=None,
+        extra={},
+        **_flags(code, status, synthesized=True),
+    )
+
+
+def _parse_errors(body: object, status: int) -> tuple[ParsedError, ...]:
+    """Return the errors of a response: from ``body.errors``, else one synthesized if failed."""
+    elements = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(elements, list) and elements:
+        return tuple(
+            _error_from_element(position, element, status)
+            for position, element in enumerate(elements)
+        )
+    if status >= FAILED_STATUS_MIN:
+        return (_synthesized_error(status),)
+    return ()
+
+
+def _as_utc(moment: datetime) -> datetime:
+    if moment.utcoffset() is None:
+        raise ValueError("received_at must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def parse_record(record: Record, received_at: datetime) -> ParsedEnvelope:
+    """Derive the stored envelope from a validated record.
+
+    ``received_at`` (timezone-aware) stands in for ``occurred_at`` when the record has none.
+    """
+    received_at_utc = _as_utc(received_at)
+    errors = _parse_errors(record.body, record.status)
+    return ParsedEnvelope(
+        client_id=record.client_id,
+        account_id=_account_id(record),
+        method=record.method,
+        url=redact_url(record.url),
+        endpoint=endpoint_template(record.method, record.url),
+        status=record.status,
+        failed=record.status >= FAILED_STATUS_MIN or bool(errors),
+        occurred_at=record.occurred_at or received_at_utc,
+        duration_ms=record.duration_ms,
+        transaction_id=_transaction_id(record.headers),
+        request_params=redact_params(_raw_request_params(record.body) or {}),
+        headers=redact_headers(record.headers),
+        body=_redacted_body(record.body),
+        errors=errors,
+    )

@@ -1,0 +1,77 @@
+"""Remove credentials from what we store: secret headers, OAuth parameters, URL passwords.
+
+Redaction replaces values in place and leaves everything else byte-for-byte as sent, so a
+stored URL or header set stays recognisable to the person who made the request.
+"""
+
+import re
+from collections.abc import Mapping
+from urllib.parse import unquote_plus
+
+REDACTED = "[redacted]"
+SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
+SECRET_PARAM_PREFIX = "oauth_"
+
+# scheme "://" userinfo "@": the userinfo may not contain "/", "?" or "#" (RFC 3986), and
+# the last "@" before the path ends it.
+_USERINFO = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/?#]*)@")
+
+
+def _is_secret_param(name: object) -> bool:
+    """True when a parameter name (already decoded) is an OAuth parameter."""
+    return isinstance(name, str) and name.lower().startswith(SECRET_PARAM_PREFIX)
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Return the headers with the values of credential headers replaced by REDACTED.
+
+    Header names are matched case-insensitively; keys and their order are kept.
+    """
+    return {
+        name: REDACTED if name.lower() in SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
+
+
+def redact_params(params: Mapping[str, object]) -> dict[str, object]:
+    """Return the params with every ``oauth_*`` key (any case) given the value REDACTED."""
+    return {key: REDACTED if _is_secret_param(key) else value for key, value in params.items()}
+
+
+def _redact_query_pair(pair: str) -> str:
+    """Redact one raw ``name=value`` query pair; a pair without "=" has no value to hide."""
+    name, separator, _value = pair.partition("=")
+    if separator and _is_secret_param(unquote_plus(name)):
+        return f"{name}={REDACTED}"
+    return pair
+
+
+def _redact_query(url_without_fragment: str) -> str:
+    """Redact the OAuth parameters of the query string, leaving the rest untouched."""
+    base, question_mark, query = url_without_fragment.partition("?")
+    if not question_mark:
+        return url_without_fragment
+    pairs = [_redact_query_pair(pair) for pair in query.split("&")]
+    return f"{base}?{'&'.join(pairs)}"
+
+
+def _redact_userinfo(url: str) -> str:
+    """Replace the password of ``scheme://user:password@host`` with REDACTED."""
+    match = _USERINFO.match(url)
+    if match is None:
+        return url
+    user, colon, _password = match.group("userinfo").partition(":")
+    if not colon:
+        return url
+    return f"{match.group('prefix')}{user}:{REDACTED}@{url[match.end() :]}"
+
+
+def redact_url(url: str) -> str:
+    """Return the URL with OAuth query values and any userinfo password replaced by REDACTED.
+
+    The query string is split on "&" as sent; nothing is re-encoded or reordered, and the
+    fragment is left alone.
+    """
+    before_fragment, hash_mark, fragment = url.partition("#")
+    redacted = _redact_userinfo(_redact_query(before_fragment))
+    return f"{redacted}{hash_mark}{fragment}"

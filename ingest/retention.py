@@ -1,0 +1,51 @@
+"""Deleting envelopes older than the retention period, a whole UTC day at a time.
+
+Raw rows go in bounded chunks so that no single statement holds locks for long; rollups go
+with the same day boundary so that aggregates never count what was deleted."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ingest.rollups import day_start
+
+DELETE_CHUNK_ROWS = 20_000
+ROLLUP_TABLES = (
+    "ingest_hourlyrequestrollup",
+    "ingest_dailyrequestrollup",
+    "ingest_hourlyerrorrollup",
+    "ingest_dailyerrorrollup",
+)
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime:
+    """Everything strictly before this moment is expired: the start of the UTC day that
+    lies `days` days before `now`."""
+    return day_start(now - timedelta(days=days))
+
+
+def purge_before(cutoff: datetime) -> int:
+    """Delete envelopes, errors and rollup rows older than `cutoff`; returns envelopes deleted."""
+    deleted = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "WITH doomed AS (SELECT id FROM ingest_envelope WHERE occurred_at < %s LIMIT %s) "
+                ", gone_errors AS (DELETE FROM ingest_error WHERE envelope_id IN "
+                "(SELECT id FROM doomed)) "
+                "DELETE FROM ingest_envelope WHERE id IN (SELECT id FROM doomed)",
+                [cutoff, DELETE_CHUNK_ROWS],
+            )
+            deleted += cursor.rowcount
+            if cursor.rowcount < DELETE_CHUNK_ROWS:
+                break
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in ROLLUP_TABLES:
+            cursor.execute(f"DELETE FROM {table} WHERE bucket < %s", [cutoff])
+    return deleted
+
+
+def purge_expired() -> int:
+    return purge_before(retention_cutoff(timezone.now(), settings.INGEST_RETENTION_DAYS))
