@@ -52,13 +52,11 @@ class Record:
 
 def _json_type(value: object) -> str:
     """Name the JSON type of a decoded value, for error messages."""
-    if value is None:
-        return "null"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int | float):
         return "number"
-    names = {str: "string", list: "array", dict: "object"}
+    names = {type(None): "null", str: "string", list: "array", dict: "object"}
     return names.get(type(value), type(value).__name__)
 
 
@@ -81,74 +79,99 @@ def _child_path(path: str, key: object) -> str:
 
 # --- whole-record checks: every value must be storable -------------------------------------
 
+# Where a value sits: (parent location, key or index); a top-level field is (None, name).
+# Paths are only rendered for error messages, keeping the walk cheap on large bodies.
+Location = tuple["Location | None", str | int]
 
-def _check_string(text: str, path: str) -> None:
-    """Reject strings PostgreSQL text/jsonb cannot hold."""
+
+def _path(location: Location) -> str:
+    """Render a location as ``body.errors[0].message``."""
+    keys: list[str | int] = []
+    current: Location | None = location
+    while current is not None:
+        current, key = current
+        keys.append(key)
+    path = str(keys.pop())
+    while keys:
+        path = _child_path(path, keys.pop())
+    return path
+
+
+def _string_problem(text: str) -> str | None:
+    """Why PostgreSQL text/json could not hold this string, or None."""
     if "\x00" in text:
-        raise RecordError(f"{path} contains a NUL character (\\u0000), which cannot be stored")
+        return "contains a NUL character (\\u0000), which cannot be stored"
+    if text.isascii():
+        return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise RecordError(
-            f"{path} contains an unpaired surrogate ({_preview(text[exc.start])}), "
-            "which cannot be stored"
-        ) from None
+        return f"contains an unpaired surrogate ({text[exc.start]!r}), which cannot be stored"
+    return None
 
 
-def _check_scalar(value: object, path: str) -> None:
-    """Reject scalars that cannot be stored or re-serialised as JSON."""
+def _scalar_problem(value: object) -> str | None:
+    """Why a scalar could not be stored or re-serialised as JSON, or None."""
     if isinstance(value, str):
-        _check_string(value, path)
-    elif isinstance(value, bool) or value is None:
-        return
-    elif isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
-        raise RecordError(f"{path} is an integer outside the 64-bit range, which cannot be stored")
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise RecordError(f"{path} is {value!r}; only finite numbers can be stored")
+        return _string_problem(value)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+        return "is an integer outside the 64-bit range, which cannot be stored"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"is {value!r}; only finite numbers can be stored"
+    return None
 
 
-def _children(value: dict | list, path: str) -> list[tuple[object, str]]:
-    """Return (child, child path) pairs, checking dict keys on the way."""
-    if isinstance(value, list):
-        return [(item, _child_path(path, index)) for index, item in enumerate(value)]
-    pairs = []
-    for key, item in value.items():
-        if not isinstance(key, str):
-            raise RecordError(f"{path} has a non-string key {_preview(key)}")
-        if "\x00" in key:
-            raise RecordError(
-                f"{path} has a key {_preview(key)} that contains a NUL character (\\u0000), "
-                "which cannot be stored"
-            )
-        _check_string(key, f"{path} key {_preview(key)}")
-        pairs.append((item, _child_path(path, key)))
-    return pairs
+def _is_plain_ascii(value: object) -> bool:
+    """Fast path for the common case: a NUL-free ASCII string needs no further checks."""
+    return type(value) is str and value.isascii() and "\x00" not in value
 
 
 def _check_storable(name: str, value: object) -> None:
-    """Walk one top-level field iteratively, so deep nesting cannot exhaust the stack."""
-    stack: list[tuple[object, str, int]] = [(value, name, 1)]
+    """Walk one top-level field iteratively, so deep nesting cannot exhaust the stack.
+
+    Scalars are checked as their container is visited; only containers go on the stack.
+    """
+    if not isinstance(value, dict | list):
+        problem = _scalar_problem(value)
+        if problem:
+            raise RecordError(f"{name} {problem}")
+        return
+    stack: list[tuple[dict | list, Location, int]] = [(value, (None, name), 1)]
     while stack:
-        current, path, level = stack.pop()
-        if not isinstance(current, dict | list):
-            _check_scalar(current, path)
-            continue
+        container, location, level = stack.pop()
         if level > NESTING_MAX_LEVELS:
             raise RecordError(
                 f"{name} is nested too deeply (more than {NESTING_MAX_LEVELS} levels)"
             )
-        # Reversed so errors are reported in document order.
-        children = _children(current, path)
-        stack.extend((child, child_path, level + 1) for child, child_path in reversed(children))
+        is_dict = isinstance(container, dict)
+        nested = []
+        for key, item in container.items() if is_dict else enumerate(container):
+            if is_dict and not _is_plain_ascii(key):
+                problem = _string_problem(key) if isinstance(key, str) else "is not a string"
+                if problem:
+                    raise RecordError(f"{_path(location)} key {_preview(key)} {problem}")
+            if isinstance(item, dict | list):
+                nested.append((item, (location, key), level + 1))
+            elif not _is_plain_ascii(item) and (problem := _scalar_problem(item)):
+                raise RecordError(f"{_path((location, key))} {problem}")
+        # Reversed so that nested containers are visited in document order.
+        stack.extend(reversed(nested))
 
 
 # --- per-field rules -----------------------------------------------------------------------
 
 
+def _required(raw: dict, name: str, meaning: str) -> object:
+    """Return a required field's value, or explain what the missing field is for."""
+    if name not in raw:
+        raise RecordError(f"{name} is required ({meaning})")
+    return raw[name]
+
+
 def _status(raw: dict) -> int:
-    if "status" not in raw:
-        raise RecordError("status is required (the HTTP status code of the response)")
-    status = raw["status"]
+    status = _required(raw, "status", "the HTTP status code of the response")
     if isinstance(status, bool) or not isinstance(status, int):
         raise RecordError(f"status must be an integer HTTP status, got {_json_type(status)}")
     if not 100 <= status <= 599:
@@ -157,9 +180,7 @@ def _status(raw: dict) -> int:
 
 
 def _body(raw: dict) -> object:
-    if "body" not in raw:
-        raise RecordError("body is required (use null when the response had no body)")
-    body = raw["body"]
+    body = _required(raw, "body", "use null when the response had no body")
     if body is not None and not isinstance(body, dict | list | str):
         raise RecordError(f"body must be an object, array, string or null, got {_json_type(body)}")
     return body
@@ -179,9 +200,7 @@ def _is_acceptable_url(url: str) -> bool:
 
 
 def _url(raw: dict) -> str:
-    if "url" not in raw:
-        raise RecordError("url is required (the request URL or its path)")
-    url = raw["url"]
+    url = _required(raw, "url", "the request URL or its path")
     if not isinstance(url, str):
         raise RecordError(f"url must be a string, got {_json_type(url)}")
     if not url:
@@ -244,13 +263,10 @@ def _duration_ms(raw: dict) -> float | None:
     expected = "duration_ms must be a finite number of milliseconds >= 0"
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RecordError(f"{expected}, got {_json_type(value)}")
-    try:
-        duration = float(value)
-    except OverflowError:
-        raise RecordError(f"{expected}, got {_preview(value)}") from None
-    if not math.isfinite(duration) or duration < 0:
+    # Infinite floats and ints too large for a float were already refused by _check_storable.
+    if value < 0:
         raise RecordError(f"{expected}, got {_preview(value)}")
-    return duration
+    return float(value)
 
 
 def _headers(raw: dict) -> dict[str, str]:

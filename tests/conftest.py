@@ -1,0 +1,124 @@
+"""Shared fixtures: the real PostgreSQL and Redis that `make test` starts, and a real
+Celery worker process for pipeline tests."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from ingest.queue import redis_client
+from ingest.tokens import issue_token
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER_READY_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def django_db_setup():
+    """Use the database `make test` created and migrated (the worker process needs the same
+    database, so pytest-django's separate test database cannot be used)."""
+
+
+@pytest.fixture
+def stack(transactional_db):
+    """Committed writes visible to other processes; Redis emptied of earlier tests' batches."""
+    redis_client().flushdb()
+    yield
+    redis_client().flushdb()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class WorkerProcess:
+    """A real `celery worker` in its own process group, so it can be killed whole."""
+
+    def __init__(self, name: str, concurrency: int = 1):
+        self.name = f"{name}-{os.getpid()}@localhost"
+        log = open(ROOT / ".data" / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "INFO",
+             "--concurrency", str(concurrency), "--hostname", self.name,
+             "--without-mingle", "--without-gossip"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        self.wait_ready()
+
+    def wait_ready(self):
+        from dashboard.celery import app
+
+        def ready():
+            assert self.process.poll() is None, "worker exited during start-up"
+            return bool(app.control.ping(destination=[self.name], timeout=0.5))
+
+        wait_for(ready, WORKER_READY_SECONDS, f"worker {self.name}")
+
+    def kill(self):
+        """SIGKILL the worker and its pool children: nothing gets to clean up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture(scope="session")
+def worker():
+    process = WorkerProcess("test-worker")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def make_worker():
+    started = []
+
+    def start(name: str = "crash-worker", concurrency: int = 1) -> WorkerProcess:
+        started.append(WorkerProcess(name, concurrency))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+def token_client(scopes: list[str]) -> Client:
+    return Client(headers={"authorization": f"Bearer {issue_token('test', scopes)}"})
+
+
+@pytest.fixture
+def ingest_client(stack) -> Client:
+    return token_client(["ingest"])
+
+
+@pytest.fixture
+def read_client(stack) -> Client:
+    return token_client(["read"])
+
+
+@pytest.fixture
+def api_client(stack) -> Client:
+    return token_client(["ingest", "read"])
+
+
+@pytest.fixture(autouse=True)
+def _no_debug():
+    assert not settings.DEBUG

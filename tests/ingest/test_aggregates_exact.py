@@ -1,0 +1,144 @@
+"""The aggregates equal a brute-force count over the same envelopes, for any time range and
+any filters: whether a segment is read from raw rows, hourly or daily rollups must not show."""
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from helpers import error, make_record, store_records, truncate_ingest_tables
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest.filters import DIMENSIONS, ERROR_DIMENSIONS, Filters
+from ingest.queries import aggregates
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+SPAN_MINUTES = 3 * 24 * 60
+ACCOUNTS = ["a1", "a2", None]
+CODES = ["INVALID_PARAMETER", "NOT_FOUND", "MYSTERY"]
+PARAMETERS = ["start_time", "end_time", None]
+STATUSES = [200, 400, 404, 503]
+ATTRIBUTE = {"account": "account_id", "http_status": "status", "endpoint": "endpoint"}
+
+errors_strategy = st.lists(
+    st.builds(error, st.sampled_from(CODES), st.sampled_from(PARAMETERS)), max_size=3
+)
+record_strategy = st.builds(
+    make_record,
+    status=st.sampled_from(STATUSES),
+    account=st.sampled_from(ACCOUNTS),
+    errors=errors_strategy,
+    endpoint_path=st.sampled_from(["campaigns", "line_items/7x1", "cards"]),
+    occurred_at=st.integers(0, SPAN_MINUTES).map(lambda m: START + timedelta(minutes=m)),
+)
+moment = st.integers(0, SPAN_MINUTES + 60).map(lambda m: START + timedelta(minutes=m - 30))
+
+
+def filter_values(name: str, options: list):
+    return st.lists(st.sampled_from(options), max_size=2, unique=True).map(tuple)
+
+
+filters_strategy = st.builds(
+    lambda a, b, values: Filters(min(a, b), max(a, b) + timedelta(minutes=1), values),
+    moment,
+    moment,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "account": filter_values("account", ACCOUNTS),
+            "code": filter_values("code", CODES),
+            "parameter": filter_values("parameter", PARAMETERS),
+            "http_status": filter_values("http_status", STATUSES),
+        },
+    ).map(lambda values: {name: v for name, v in values.items() if v}),
+)
+
+
+def _request_matches(envelope, filters: Filters) -> bool:
+    if not filters.since <= envelope.occurred_at < filters.until:
+        return False
+    return all(
+        getattr(envelope, ATTRIBUTE[name]) in filters.of(name)
+        for name in ATTRIBUTE
+        if filters.of(name)
+    )
+
+
+def _error_matches(item, filters: Filters) -> bool:
+    return all(getattr(item, name) in filters.of(name) for name in filters.error_values)
+
+
+def brute_force(envelopes, filters: Filters, group_by: str):
+    """The contract, counted one envelope at a time."""
+    selected = []  # (envelope index, envelope, [selected errors])
+    for index, envelope in enumerate(envelopes):
+        if not _request_matches(envelope, filters):
+            continue
+        chosen = [item for item in envelope.errors if _error_matches(item, filters)]
+        if filters.error_values and not chosen:
+            continue
+        selected.append((index, envelope, chosen))
+    totals = {
+        "requests": len(selected),
+        "failed_requests": sum(envelope.failed for _, envelope, _ in selected),
+        "errors": sum(len(chosen) for _, _, chosen in selected),
+    }
+    errors, requests = defaultdict(int), defaultdict(set)
+    for index, envelope, chosen in selected:
+        if not envelope.failed:
+            continue
+        if group_by in ERROR_DIMENSIONS:
+            for item in chosen:
+                errors[getattr(item, group_by)] += 1
+                requests[getattr(item, group_by)].add(index)
+        else:
+            key = getattr(envelope, ATTRIBUTE[group_by])
+            errors[key] += len(chosen)
+            requests[key].add(index)
+    groups = {key: (errors[key], len(requests[key])) for key in requests}
+    return totals, groups
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    records=st.lists(record_strategy, min_size=1, max_size=40),
+    filters=filters_strategy,
+    group_by=st.sampled_from(list(DIMENSIONS)),
+)
+def test_summary_equals_brute_force(records, filters, group_by):
+    truncate_ingest_tables()
+    envelopes = store_records(records)
+
+    answer = aggregates.summary(filters, group_by)
+
+    expected_totals, expected_groups = brute_force(envelopes, filters, group_by)
+    assert answer["totals"] == expected_totals
+    got = {g["key"]: (g["errors"], g["failed_requests"]) for g in answer["groups"]}
+    assert got == expected_groups
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    records=st.lists(record_strategy, min_size=1, max_size=40),
+    filters=filters_strategy,
+    interval=st.sampled_from(["hour", "day"]),
+)
+def test_timeseries_buckets_add_up_to_totals(records, filters, interval):
+    truncate_ingest_tables()
+    envelopes = store_records(records)
+
+    buckets = aggregates.timeseries(filters, interval)
+
+    expected, _ = brute_force(envelopes, filters, "account")
+    for name in ("requests", "failed_requests", "errors"):
+        assert sum(bucket[name] for bucket in buckets) == expected[name]
+    for bucket in buckets:
+        width = aggregates.INTERVALS[interval]
+        window = Filters(
+            max(bucket["start"], filters.since),
+            min(bucket["start"] + width, filters.until),
+            filters.values,
+        )
+        assert bucket["requests"] == brute_force(envelopes, window, "account")[0]["requests"]
