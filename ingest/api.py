@@ -9,7 +9,7 @@ import redis
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ingest import schema
@@ -110,7 +110,7 @@ def ingest(request: HttpRequest):
             )  # fmt: skip
         except QueueUnavailable as exc:
             return unavailable(request, exc)
-    return 202, {"accepted": verdict.accepted, "rejected": verdict.rejected}
+    return Status(202, {"accepted": verdict.accepted, "rejected": verdict.rejected})
 
 
 @api.get(

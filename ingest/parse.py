@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from ingest.catalog import CATALOG, generic_code_for_status
 from ingest.endpoints import account_from_url, endpoint_template
-from ingest.redact import redact_headers, redact_params, redact_url
+from ingest.redact import REDACTED, redact_headers, redact_params, redact_url
 from ingest.validate import Record
 
 UNKNOWN_CODE = "UNKNOWN"
@@ -18,6 +18,12 @@ FAILED_STATUS_MIN = 400
 TRANSACTION_HEADERS = ("x-transaction-id", "x-transaction")
 # Fields of an error object that get their own attribute; everything else goes to `extra`.
 ERROR_MAIN_FIELDS = ("code", "parameter", "message", "details", "value")
+# Aggregation keys are index keys, and PostgreSQL refuses index rows over ~2.7 KB: longer
+# (hostile) values are cut. The stored body keeps them whole.
+ACCOUNT_KEY_MAX_CHARS = 128
+ENDPOINT_KEY_MAX_CHARS = 256
+CODE_KEY_MAX_CHARS = 128
+PARAMETER_KEY_MAX_CHARS = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,16 @@ class ParsedEnvelope:
 
 def _non_empty_string(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _key(text: str | None, max_chars: int) -> str | None:
+    """`text` cut to `max_chars` so that it fits in an index."""
+    return text[:max_chars] if text is not None else None
+
+
+def _error_value(parameter: str | None, value: object) -> object:
+    """The echoed value of an OAuth parameter is a credential."""
+    return REDACTED if parameter and parameter.lower().startswith("oauth_") else value
 
 
 def _raw_request_params(body: object) -> dict | None:
@@ -141,14 +157,15 @@ def _error_from_element(position: int, element: object, status: int) -> ParsedEr
             extra={"raw": element},
             **_flags(UNKNOWN_CODE, status, synthesized=False),
         )
-    code = _non_empty_string(element.get("code")) or UNKNOWN_CODE
+    code = _key(_non_empty_string(element.get("code")), CODE_KEY_MAX_CHARS) or UNKNOWN_CODE
+    parameter = _key(_non_empty_string(element.get("parameter")), PARAMETER_KEY_MAX_CHARS)
     return ParsedError(
         position=position,
         code=code,
-        parameter=_non_empty_string(element.get("parameter")),
+        parameter=parameter,
         message=element.get("message"),
         details=element.get("details"),
-        value=element.get("value"),
+        value=_error_value(parameter, element.get("value")),
         extra={key: item for key, item in element.items() if key not in ERROR_MAIN_FIELDS},
         **_flags(code, status, synthesized=False),
     )
@@ -197,10 +214,10 @@ def parse_record(record: Record, received_at: datetime) -> ParsedEnvelope:
     errors = _parse_errors(record.body, record.status)
     return ParsedEnvelope(
         client_id=record.client_id,
-        account_id=_account_id(record),
+        account_id=_key(_account_id(record), ACCOUNT_KEY_MAX_CHARS),
         method=record.method,
         url=redact_url(record.url),
-        endpoint=endpoint_template(record.method, record.url),
+        endpoint=_key(endpoint_template(record.method, record.url), ENDPOINT_KEY_MAX_CHARS),
         status=record.status,
         failed=record.status >= FAILED_STATUS_MIN or bool(errors),
         occurred_at=record.occurred_at or received_at_utc,

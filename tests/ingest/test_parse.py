@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.catalog import CATALOG
-from ingest.parse import ParsedEnvelope, ParsedError, parse_record
+from ingest.parse import (
+    CODE_KEY_MAX_CHARS,
+    PARAMETER_KEY_MAX_CHARS,
+    ParsedEnvelope,
+    ParsedError,
+    parse_record,
+)
 from ingest.redact import REDACTED
 from ingest.validate import validate_record
 
@@ -329,8 +335,9 @@ HOSTILE_STRINGS = [
 def test_hostile_strings_are_kept_exactly(text):
     body = {"errors": [{"code": text, "parameter": text, "message": text, "custom": text}]}
     error = only_error(parse(400, body))
-    assert error.code == text
-    assert error.parameter == text
+    # codes and parameters are aggregation keys, cut to fit an index; all else is whole
+    assert error.code == text[:CODE_KEY_MAX_CHARS]
+    assert error.parameter == text[:PARAMETER_KEY_MAX_CHARS]
     assert error.message == text
     assert error.extra == {"custom": text}
 
@@ -414,3 +421,32 @@ def test_parse_record_invariants(raw):
     assert method == envelope.method == envelope.method.upper()
     assert path.startswith("/")
     assert "oauth_token=s" not in envelope.url
+
+
+def test_an_oauth_parameter_echoed_in_an_error_has_its_value_redacted():
+    record = validate_record(
+        {
+            "status": 401,
+            "url": "/12/accounts",
+            "body": {"errors": [{"code": "UNAUTHORIZED_ACCESS", "parameter": "oauth_token",
+                                 "value": "secret-token"}]},
+        }
+    )  # fmt: skip
+
+    (parsed_error,) = parse_record(record, datetime.now(UTC)).errors
+
+    assert parsed_error.value == "[redacted]"
+
+
+def test_huge_codes_and_accounts_are_cut_to_fit_an_index():
+    code = "C" * 200_000
+    record = validate_record(
+        {"status": 400, "url": "/12/accounts/" + "a" * 5000 + "/x",
+         "body": {"errors": [{"code": code, "message": code}]}}
+    )  # fmt: skip
+
+    envelope = parse_record(record, datetime.now(UTC))
+
+    assert envelope.errors[0].code == code[:CODE_KEY_MAX_CHARS]
+    assert envelope.errors[0].message == code
+    assert len(envelope.account_id) == 128
