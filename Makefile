@@ -23,7 +23,7 @@ RUN_ENV := DATABASE_URL=postgres://xads@127.0.0.1:$(RUN_PG_PORT)/xads \
 TEST_ENV := DATABASE_URL=postgres://xads@127.0.0.1:$(TEST_PG_PORT)/xads \
 	REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT)/0 \
 	CELERY_BEAT_SCHEDULE_FILENAME=$(TEST_DATA)/celerybeat-schedule \
-	CELERY_VISIBILITY_TIMEOUT_SECONDS=5 PG_FAST_UNSAFE=1
+	CELERY_VISIBILITY_TIMEOUT_SECONDS=5 CELERY_RESTORE_INTERVAL_SECONDS=1 PG_FAST_UNSAFE=1
 
 .PHONY: help install system-deps run up down test lint format bench-ingest bench-query clean
 

@@ -80,7 +80,7 @@ class WorkerProcess:
                 self.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def worker():
     process = WorkerProcess("test-worker")
     yield process

@@ -1,0 +1,64 @@
+"""Storage is idempotent: a redelivered batch adds nothing, rollups included."""
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from django.db import connection
+from helpers import error, make_record
+
+from ingest.batches import store_batch
+from ingest.models import Envelope
+
+ROLLUP_SUMS = {
+    "ingest_hourlyrequestrollup": "sum(requests), sum(failed_requests), sum(errors)",
+    "ingest_dailyrequestrollup": "sum(requests), sum(failed_requests), sum(errors)",
+    "ingest_hourlyerrorrollup": "sum(errors), sum(pair_requests), sum(code_requests)",
+    "ingest_dailyerrorrollup": "sum(errors), sum(pair_requests), sum(parameter_requests)",
+}
+
+
+def rollup_sums() -> dict:
+    sums = {}
+    with connection.cursor() as cursor:
+        for table, columns in ROLLUP_SUMS.items():
+            cursor.execute(f"SELECT {columns} FROM {table}")
+            sums[table] = tuple(int(value or 0) for value in cursor.fetchone())
+    return sums
+
+
+@pytest.fixture
+def batch() -> bytes:
+    return orjson.dumps(
+        [
+            make_record(status=400, errors=[error("INVALID_PARAMETER", "start_time"),
+                                            error("INVALID_PARAMETER", "end_time")]),
+            make_record(status=200),
+            make_record(status=404, id="client-1"),
+            {"status": "bad"},
+        ]
+    )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_storing_the_same_batch_twice_adds_nothing(batch):
+    received_at = datetime.now(UTC)
+
+    assert store_batch("b1", batch, received_at, rejected={3}) == 3
+    first = rollup_sums()
+    assert store_batch("b1", batch, received_at, rejected={3}) == 0
+
+    assert Envelope.objects.count() == 3
+    assert rollup_sums() == first
+    assert first["ingest_hourlyrequestrollup"] == (3, 2, 3)
+    assert first["ingest_hourlyerrorrollup"] == (3, 3, 2)  # 3 (code, parameter) pairs, 2 codes
+    assert first["ingest_dailyerrorrollup"][2] == 3  # start_time, end_time and no parameter
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_batch_with_a_known_client_id_stores_only_the_new_records(batch):
+    received_at = datetime.now(UTC)
+    store_batch("b1", batch, received_at, rejected={3})
+
+    assert store_batch("b2", batch, received_at, rejected={3}) == 2  # client-1 is known
+    assert Envelope.objects.count() == 5
