@@ -1,0 +1,49 @@
+"""Time ranges split into raw edges, hourly and daily rollups, covering the range exactly."""
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ingest.segments import DAILY, HOURLY, RAW, Segment, plan_segments
+
+
+def at(day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def test_a_range_inside_one_hour_is_read_raw():
+    assert plan_segments(at(1, 5, 10), at(1, 5, 50)) == [Segment(RAW, at(1, 5, 10), at(1, 5, 50))]
+
+
+def test_ragged_edges_are_raw_whole_hours_hourly_and_whole_days_daily():
+    assert plan_segments(at(1, 22, 30), at(4, 2, 15)) == [
+        Segment(RAW, at(1, 22, 30), at(1, 23)),
+        Segment(HOURLY, at(1, 23), at(2)),
+        Segment(DAILY, at(2), at(4)),
+        Segment(HOURLY, at(4), at(4, 2)),
+        Segment(RAW, at(4, 2), at(4, 2, 15)),
+    ]
+
+
+def test_hourly_series_never_use_daily_rollups():
+    assert plan_segments(at(1), at(3), finest=HOURLY) == [Segment(HOURLY, at(1), at(3))]
+
+
+@given(
+    start=st.integers(0, 10_000),
+    length=st.integers(1, 10_000),
+    finest=st.sampled_from([HOURLY, DAILY]),
+)
+def test_segments_tile_the_range_without_gaps_or_overlaps(start, length, finest):
+    since = at(1) + timedelta(minutes=start)
+    until = since + timedelta(minutes=length)
+
+    segments = plan_segments(since, until, finest)
+
+    assert segments[0].start == since and segments[-1].end == until
+    for before, after in zip(segments, segments[1:]):
+        assert before.end == after.start
+    assert all(segment.start < segment.end for segment in segments)
+    assert all(segment.source == RAW for segment in segments
+               if segment.start.minute or segment.end.minute)  # fmt: skip
