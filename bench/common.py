@@ -44,9 +44,13 @@ DURATION_LOG_SIGMA = 0.6
 STATS_WINDOW_END = datetime(2026, 11, 28, tzinfo=UTC)  # stats requests ask for days before it
 STATS_WINDOW_DAYS = (1, 7, 7, 30)
 INGEST_TABLES = (
-    "ingest_envelope", "ingest_error", "ingest_hourlyrequestrollup",
-    "ingest_dailyrequestrollup", "ingest_hourlyerrorrollup", "ingest_dailyerrorrollup",
-)  # fmt: skip
+    "ingest_envelope",
+    "ingest_error",
+    "ingest_hourlyrequestrollup",
+    "ingest_dailyrequestrollup",
+    "ingest_hourlyerrorrollup",
+    "ingest_dailyerrorrollup",
+)
 HTTP_TIMEOUT_S = 120
 BEARER_SCOPES = ["ingest", "read"]
 
@@ -210,12 +214,19 @@ def _entity(rng: random.Random, call: Call) -> dict:
     if call.endpoint.data_type == "stats":
         return {
             "id": _entity_id(rng),
-            "id_data": [{"segment": None, "metrics": {
-                "impressions": [rng.randint(0, 90_000) for _ in range(7)],
-                "engagements": [rng.randint(0, 900) for _ in range(7)],
-                "billed_charge_local_micro": [rng.randint(0, 9) * 1_000_000 for _ in range(7)],
-            }}],
-        }  # fmt: skip
+            "id_data": [
+                {
+                    "segment": None,
+                    "metrics": {
+                        "impressions": [rng.randint(0, 90_000) for _ in range(7)],
+                        "engagements": [rng.randint(0, 900) for _ in range(7)],
+                        "billed_charge_local_micro": [
+                            rng.randint(0, 9) * 1_000_000 for _ in range(7)
+                        ],
+                    },
+                }
+            ],
+        }
     return {
         "id": _entity_id(rng),
         "name": f"{call.endpoint.data_type} {rng.randint(1, 99_999)}",
@@ -253,13 +264,16 @@ def _invalid_time(parameter: str) -> dict:
 
 def _invalid_parameter(rng: random.Random, call: Call) -> tuple[int, object]:
     parameter = rng.choice(("count", "entity_status", "daily_budget_amount_local_micro"))
-    return 400, _errors_body(call, {
-        "code": "INVALID_PARAMETER",
-        "parameter": parameter,
-        "details": "expected one of the documented values",
-        "value": "-1",
-        "message": f'Expected a valid value, got "-1" for {parameter}',
-    })  # fmt: skip
+    return 400, _errors_body(
+        call,
+        {
+            "code": "INVALID_PARAMETER",
+            "parameter": parameter,
+            "details": "expected one of the documented values",
+            "value": "-1",
+            "message": f'Expected a valid value, got "-1" for {parameter}',
+        },
+    )
 
 
 def _invalid_time_window(rng: random.Random, call: Call) -> tuple[int, object]:
@@ -268,18 +282,24 @@ def _invalid_time_window(rng: random.Random, call: Call) -> tuple[int, object]:
 
 def _missing_parameter(rng: random.Random, call: Call) -> tuple[int, object]:
     parameter = rng.choice(("entity", "funding_instrument_id", "line_item_id"))
-    return 400, _errors_body(call, {
-        "code": "MISSING_PARAMETER",
-        "parameter": parameter,
-        "message": f'"{parameter}" is a required parameter',
-    })  # fmt: skip
+    return 400, _errors_body(
+        call,
+        {
+            "code": "MISSING_PARAMETER",
+            "parameter": parameter,
+            "message": f'"{parameter}" is a required parameter',
+        },
+    )
 
 
 def _not_found(rng: random.Random, call: Call) -> tuple[int, object]:
-    return 404, _errors_body(call, {
-        "code": "NOT_FOUND",
-        "message": "The requested resource could not be found",
-    })  # fmt: skip
+    return 404, _errors_body(
+        call,
+        {
+            "code": "NOT_FOUND",
+            "message": "The requested resource could not be found",
+        },
+    )
 
 
 def _html_not_found(rng: random.Random, call: Call) -> tuple[int, object]:
@@ -290,18 +310,24 @@ def _html_not_found(rng: random.Random, call: Call) -> tuple[int, object]:
 
 
 def _unauthorized_client(rng: random.Random, call: Call) -> tuple[int, object]:
-    return 403, _errors_body(call, {
-        "code": "UNAUTHORIZED_CLIENT_APPLICATION",
-        "message": "The client application making this request does not have access to "
-        "Twitter Ads API",
-    })  # fmt: skip
+    return 403, _errors_body(
+        call,
+        {
+            "code": "UNAUTHORIZED_CLIENT_APPLICATION",
+            "message": "The client application making this request does not have access to "
+            "Twitter Ads API",
+        },
+    )
 
 
 def _too_many_requests(rng: random.Random, call: Call) -> tuple[int, object]:
-    return 429, _errors_body(call, {
-        "code": "TOO_MANY_REQUESTS",
-        "message": "Rate limit exceeded",
-    })  # fmt: skip
+    return 429, _errors_body(
+        call,
+        {
+            "code": "TOO_MANY_REQUESTS",
+            "message": "Rate limit exceeded",
+        },
+    )
 
 
 def _internal_error(rng: random.Random, call: Call) -> tuple[int, object]:
@@ -309,26 +335,35 @@ def _internal_error(rng: random.Random, call: Call) -> tuple[int, object]:
 
 
 def _over_capacity(rng: random.Random, call: Call) -> tuple[int, object]:
-    return 503, _errors_body(call, {
-        "code": "OVER_CAPACITY",
-        "message": "Service is over capacity, please try again later",
-    })  # fmt: skip
+    return 503, _errors_body(
+        call,
+        {
+            "code": "OVER_CAPACITY",
+            "message": "Service is over capacity, please try again later",
+        },
+    )
 
 
 def _ok_with_errors(rng: random.Random, call: Call) -> tuple[int, object]:
     """A 200 carrying errors (a batch call that partly failed): counted as failed."""
-    return 200, _errors_body(call, {
-        "code": "TOO_MANY_CAMPAIGNS",
-        "message": "This account has reached its limit of active campaigns",
-    })  # fmt: skip
+    return 200, _errors_body(
+        call,
+        {
+            "code": "TOO_MANY_CAMPAIGNS",
+            "message": "This account has reached its limit of active campaigns",
+        },
+    )
 
 
 def _unknown_code(rng: random.Random, call: Call) -> tuple[int, object]:
-    return 400, _errors_body(call, {
-        "code": "BUDGET_OPTIMIZATION_NOT_SUPPORTED",
-        "parameter": "budget_optimization",
-        "message": "Campaign budget optimization is not available for this objective",
-    })  # fmt: skip
+    return 400, _errors_body(
+        call,
+        {
+            "code": "BUDGET_OPTIMIZATION_NOT_SUPPORTED",
+            "parameter": "budget_optimization",
+            "message": "Campaign budget optimization is not available for this objective",
+        },
+    )
 
 
 # (weight, maker): the failure mix, roughly as an integration sees it.

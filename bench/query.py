@@ -8,6 +8,7 @@ The last line reads ``worst_p95_ms=<n>``.
 """
 
 import argparse
+import gc
 import multiprocessing
 import queue
 import random
@@ -17,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+# common is imported before any ingest module: it puts the repository root on sys.path.
 from common import (
     BUSIEST_ACCOUNT,
     INGEST_TABLES,
@@ -41,6 +43,9 @@ LOAD_PROCESSES = 2
 TEMPLATE_POOL_SIZE = 50_000
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 AGGREGATE_KINDS = ("summary", "timeseries")  # the calls that count for worst_p95_ms
+SUMMARY_PATH = "/api/v1/errors/summary"
+TIMESERIES_PATH = "/api/v1/errors/timeseries"
+REQUESTS_PATH = "/api/v1/requests"
 GROUP_BYS = ("code", "http_status", "account", "parameter", "endpoint")
 MS_PER_S = 1_000
 PROGRESS_POLL_S = 5
@@ -63,13 +68,20 @@ class LoadPlan:
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One read API call to time: kind (summary, timeseries, requests), path and query."""
+    """One read API call to time, and the windows to time it over."""
 
-    kind: str
-    label: str
     path: str
     query: dict
-    windows: tuple[str, ...]
+    windows: tuple[str, ...] = tuple(WINDOWS)
+
+    @property
+    def kind(self) -> str:
+        """summary, timeseries or requests."""
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def label(self) -> str:
+        return " ".join([self.kind, *(f"{name}={value}" for name, value in self.query.items())])
 
 
 def parse_args() -> argparse.Namespace:
@@ -126,6 +138,8 @@ def load(envelopes: int, days: int) -> None:
         envelopes, received_at - timedelta(days=days), timedelta(days=days), received_at
     )
     templates = build_templates(received_at)
+    # The collector stops scanning the templates on every pass: chunks build ~40% faster.
+    gc.freeze()
     truncate_ingest_tables()
     connections.close_all()  # the forked workers must not share the parent's connection
     context = multiprocessing.get_context("fork")
@@ -173,50 +187,14 @@ def vacuum_analyze() -> None:
 
 
 def api_calls() -> list[ApiCall]:
-    """Every call and the windows it is timed over."""
-    every = tuple(WINDOWS)
-    summary = "/api/v1/errors/summary"
-    calls = [
-        ApiCall("summary", f"summary group_by={by}", summary, {"group_by": by}, every)
-        for by in GROUP_BYS
-    ]
+    """Every call timed, with its windows."""
     return [
-        *calls,
-        ApiCall(
-            "summary",
-            "summary group_by=code account=<busiest>",
-            summary,
-            {"group_by": "code", "account": BUSIEST_ACCOUNT},
-            every,
-        ),
-        ApiCall(
-            "summary",
-            "summary group_by=account code=INVALID_PARAMETER",
-            summary,
-            {"group_by": "account", "code": "INVALID_PARAMETER"},
-            every,
-        ),
-        ApiCall(
-            "timeseries",
-            "timeseries interval=hour",
-            "/api/v1/errors/timeseries",
-            {"interval": "hour"},
-            ("24h", "7d"),
-        ),
-        ApiCall(
-            "timeseries",
-            "timeseries interval=day",
-            "/api/v1/errors/timeseries",
-            {"interval": "day"},
-            ("7d", "30d"),
-        ),
-        ApiCall(
-            "requests",
-            "requests failed=true (first page)",
-            "/api/v1/requests",
-            {"failed": "true"},
-            every,
-        ),
+        *(ApiCall(SUMMARY_PATH, {"group_by": group_by}) for group_by in GROUP_BYS),
+        ApiCall(SUMMARY_PATH, {"group_by": "code", "account": BUSIEST_ACCOUNT}),
+        ApiCall(SUMMARY_PATH, {"group_by": "account", "code": "INVALID_PARAMETER"}),
+        ApiCall(TIMESERIES_PATH, {"interval": "hour"}, ("24h", "7d")),
+        ApiCall(TIMESERIES_PATH, {"interval": "day"}, ("7d", "30d")),
+        ApiCall(REQUESTS_PATH, {"failed": "true"}),
     ]
 
 
@@ -261,7 +239,7 @@ def check_totals(client: ApiClient, until: datetime) -> None:
     from django.db import connection
 
     query = window_query("30d", until)
-    _, answer = client.call("GET", f"/api/v1/errors/summary?{urlencode(query)}")
+    _, answer = client.call("GET", f"{SUMMARY_PATH}?{urlencode(query)}")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*), count(*) FILTER (WHERE failed), coalesce(sum(error_count), 0) "

@@ -88,12 +88,22 @@ def _one_of(request: HttpRequest, name: str, choices: Iterable[str], default: st
 @api.post(
     "/ingest",
     auth=ingest_auth,
-    response={202: schema.IngestAnswer, 400: schema.ErrorAnswer, 413: schema.ErrorAnswer,
-              503: schema.ErrorAnswer},
+    response={
+        202: schema.IngestAnswer,
+        400: schema.ErrorAnswer,
+        413: schema.ErrorAnswer,
+        503: schema.ErrorAnswer,
+    },
     summary="Record a batch of API response envelopes",
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"type": "array", "items": {"type": "object"}}}}}},
-)  # fmt: skip
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}
+            },
+        }
+    },
+)
 def ingest(request: HttpRequest):
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     if declared > BATCH_MAX_BYTES:
@@ -105,30 +115,49 @@ def ingest(request: HttpRequest):
     if verdict.accepted:
         try:
             enqueue_batch(
-                uuid.uuid4().hex, request.body, timezone.now().isoformat(),
+                uuid.uuid4().hex,
+                request.body,
+                timezone.now().isoformat(),
                 verdict.rejected_indices,
-            )  # fmt: skip
+            )
         except QueueUnavailable as exc:
             return unavailable(request, exc)
     return Status(202, {"accepted": verdict.accepted, "rejected": verdict.rejected})
 
 
 @api.get(
-    "/errors/summary", auth=read_auth, response=schema.Summary,
-    openapi_extra={"parameters": [*schema.FILTER_PARAMETERS, schema._query_parameter(
-        "group_by", "Dimension to group failed requests by",
-        {"type": "string", "enum": list(DIMENSIONS)})]},
-)  # fmt: skip
+    "/errors/summary",
+    auth=read_auth,
+    response=schema.Summary,
+    openapi_extra={
+        "parameters": [
+            *schema.FILTER_PARAMETERS,
+            schema._query_parameter(
+                "group_by",
+                "Dimension to group failed requests by",
+                {"type": "string", "enum": list(DIMENSIONS)},
+            ),
+        ]
+    },
+)
 def errors_summary(request: HttpRequest):
     group_by = _one_of(request, "group_by", list(DIMENSIONS), "code")
     return aggregates.summary(_filters(request, {"group_by"}), group_by)
 
 
 @api.get(
-    "/errors/timeseries", auth=read_auth, response=schema.Timeseries,
-    openapi_extra={"parameters": [*schema.FILTER_PARAMETERS, schema._query_parameter(
-        "interval", "Bucket size, UTC", {"type": "string", "enum": ["hour", "day"]})]},
-)  # fmt: skip
+    "/errors/timeseries",
+    auth=read_auth,
+    response=schema.Timeseries,
+    openapi_extra={
+        "parameters": [
+            *schema.FILTER_PARAMETERS,
+            schema._query_parameter(
+                "interval", "Bucket size, UTC", {"type": "string", "enum": ["hour", "day"]}
+            ),
+        ]
+    },
+)
 def errors_timeseries(request: HttpRequest):
     interval = _one_of(request, "interval", list(aggregates.INTERVALS), "hour")
     filters = _filters(request, {"interval"})
@@ -159,15 +188,23 @@ def _limit(request: HttpRequest) -> int:
 
 
 @api.get(
-    "/requests", auth=read_auth, response=schema.RequestPage,
-    openapi_extra={"parameters": [*schema.FILTER_PARAMETERS,
-        schema._query_parameter("failed", "true: failed only; false: successful only",
-                                {"type": "boolean"}),
-        schema._query_parameter("client_id", "The record's own id", {"type": "string"}),
-        schema._query_parameter("cursor", "The 'next' value of the previous page",
-                                {"type": "string"}),
-        schema._query_parameter("limit", "Page size", {"type": "integer", "maximum": 500})]},
-)  # fmt: skip
+    "/requests",
+    auth=read_auth,
+    response=schema.RequestPage,
+    openapi_extra={
+        "parameters": [
+            *schema.FILTER_PARAMETERS,
+            schema._query_parameter(
+                "failed", "true: failed only; false: successful only", {"type": "boolean"}
+            ),
+            schema._query_parameter("client_id", "The record's own id", {"type": "string"}),
+            schema._query_parameter(
+                "cursor", "The 'next' value of the previous page", {"type": "string"}
+            ),
+            schema._query_parameter("limit", "Page size", {"type": "integer", "maximum": 500}),
+        ]
+    },
+)
 def list_requests(request: HttpRequest):
     filters = _filters(request, {"failed", "client_id", "cursor", "limit"})
     return requests.list_requests(
@@ -180,9 +217,10 @@ def list_requests(request: HttpRequest):
 
 
 @api.get(
-    "/requests/{envelope_id}", auth=read_auth,
+    "/requests/{envelope_id}",
+    auth=read_auth,
     response={200: schema.RequestDetail, 404: schema.ErrorAnswer},
-)  # fmt: skip
+)
 def request_detail(request: HttpRequest, envelope_id: int):
     if not 0 < envelope_id < 2**63:
         return _error(request, 404, f"no request with id {envelope_id}")

@@ -104,17 +104,28 @@ def _query_parameter(name: str, description: str, schema: dict, repeat: bool = F
     if repeat:
         schema = {"type": "array", "items": schema}
     return {
-        "in": "query", "name": name, "description": description, "required": False,
-        "schema": schema, "style": "form", "explode": True,
-    }  # fmt: skip
+        "in": "query",
+        "name": name,
+        "description": description,
+        "required": False,
+        "schema": schema,
+        "style": "form",
+        "explode": True,
+    }
 
 
 TIME_RANGE_PARAMETERS = [
-    _query_parameter("since", "Start, ISO-8601, inclusive (default: until - 24h)",
-                     {"type": "string", "format": "date-time"}),
-    _query_parameter("until", "End, ISO-8601, exclusive (default: now)",
-                     {"type": "string", "format": "date-time"}),
-]  # fmt: skip
+    _query_parameter(
+        "since",
+        "Start, ISO-8601, inclusive (default: until - 24h)",
+        {"type": "string", "format": "date-time"},
+    ),
+    _query_parameter(
+        "until",
+        "End, ISO-8601, exclusive (default: now)",
+        {"type": "string", "format": "date-time"},
+    ),
+]
 FILTER_PARAMETERS = TIME_RANGE_PARAMETERS + [
     _query_parameter(
         name,

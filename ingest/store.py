@@ -11,22 +11,46 @@ from ingest.parse import ParsedEnvelope
 from ingest.rollups import day_start, error_deltas, hour_start, request_deltas, sort_key
 
 ENVELOPE_COLUMNS = (
-    "dedup_key", "client_id", "account_id", "method", "url", "endpoint", "status", "failed",
-    "error_count", "occurred_at", "received_at", "duration_ms", "transaction_id",
-    "request_params", "headers", "body", "errors",
-)  # fmt: skip
-ERROR_COLUMNS = (
-    "envelope_id", "position", "code", "parameter", "account_id", "endpoint", "status",
+    "dedup_key",
+    "client_id",
+    "account_id",
+    "method",
+    "url",
+    "endpoint",
+    "status",
+    "failed",
+    "error_count",
     "occurred_at",
-)  # fmt: skip
+    "received_at",
+    "duration_ms",
+    "transaction_id",
+    "request_params",
+    "headers",
+    "body",
+    "errors",
+)
+ERROR_COLUMNS = (
+    "envelope_id",
+    "position",
+    "code",
+    "parameter",
+    "account_id",
+    "endpoint",
+    "status",
+    "occurred_at",
+)
 REQUEST_KEY_COLUMNS = ("bucket", "account_id", "endpoint", "status")
 REQUEST_COUNT_COLUMNS = ("requests", "failed_requests", "errors")
 ERROR_KEY_COLUMNS = (*REQUEST_KEY_COLUMNS, "code", "parameter")
 ERROR_COUNT_COLUMNS = ("errors", "pair_requests", "code_requests", "parameter_requests")
 KEY_TYPES = {
-    "bucket": "timestamptz", "account_id": "text", "endpoint": "text", "status": "smallint",
-    "code": "text", "parameter": "text",
-}  # fmt: skip
+    "bucket": "timestamptz",
+    "account_id": "text",
+    "endpoint": "text",
+    "status": "smallint",
+    "code": "text",
+    "parameter": "text",
+}
 
 STAGING_SQL = (
     "CREATE TEMP TABLE IF NOT EXISTS envelope_staging ON COMMIT DELETE ROWS AS "
@@ -45,20 +69,38 @@ def _json(value: object) -> str:
 
 def _envelope_row(dedup_key: str, envelope: ParsedEnvelope, received_at) -> tuple:
     return (
-        dedup_key, envelope.client_id, envelope.account_id, envelope.method, envelope.url,
-        envelope.endpoint, envelope.status, envelope.failed, len(envelope.errors),
-        envelope.occurred_at, received_at, envelope.duration_ms, envelope.transaction_id,
-        _json(envelope.request_params), _json(envelope.headers), _json(envelope.body),
+        dedup_key,
+        envelope.client_id,
+        envelope.account_id,
+        envelope.method,
+        envelope.url,
+        envelope.endpoint,
+        envelope.status,
+        envelope.failed,
+        len(envelope.errors),
+        envelope.occurred_at,
+        received_at,
+        envelope.duration_ms,
+        envelope.transaction_id,
+        _json(envelope.request_params),
+        _json(envelope.headers),
+        _json(envelope.body),
         _json([error.as_json() for error in envelope.errors]),
-    )  # fmt: skip
+    )
 
 
 def _error_rows(envelope_id: int, envelope: ParsedEnvelope):
     for error in envelope.errors:
         yield (
-            envelope_id, error.position, error.code, error.parameter, envelope.account_id,
-            envelope.endpoint, envelope.status, envelope.occurred_at,
-        )  # fmt: skip
+            envelope_id,
+            error.position,
+            error.code,
+            error.parameter,
+            envelope.account_id,
+            envelope.endpoint,
+            envelope.status,
+            envelope.occurred_at,
+        )
 
 
 def first_copies(keyed: Sequence[tuple[str, ParsedEnvelope]]) -> list[tuple[str, ParsedEnvelope]]:
@@ -107,14 +149,24 @@ def _copy_errors(cursor, stored: list[tuple[int, ParsedEnvelope]]) -> None:
 
 def _upsert_rollups(cursor, envelopes: list[ParsedEnvelope]) -> None:
     # Always in this table order, rows sorted: concurrent workers lock in the same order.
-    for table, truncate in (("ingest_hourlyrequestrollup", hour_start),
-                            ("ingest_dailyrequestrollup", day_start)):  # fmt: skip
-        _upsert(cursor, table, REQUEST_KEY_COLUMNS, REQUEST_COUNT_COLUMNS,
-                request_deltas(envelopes, truncate))  # fmt: skip
-    for table, truncate in (("ingest_hourlyerrorrollup", hour_start),
-                            ("ingest_dailyerrorrollup", day_start)):  # fmt: skip
-        _upsert(cursor, table, ERROR_KEY_COLUMNS, ERROR_COUNT_COLUMNS,
-                error_deltas(envelopes, truncate))  # fmt: skip
+    for table, truncate in (
+        ("ingest_hourlyrequestrollup", hour_start),
+        ("ingest_dailyrequestrollup", day_start),
+    ):
+        _upsert(
+            cursor,
+            table,
+            REQUEST_KEY_COLUMNS,
+            REQUEST_COUNT_COLUMNS,
+            request_deltas(envelopes, truncate),
+        )
+    for table, truncate in (
+        ("ingest_hourlyerrorrollup", hour_start),
+        ("ingest_dailyerrorrollup", day_start),
+    ):
+        _upsert(
+            cursor, table, ERROR_KEY_COLUMNS, ERROR_COUNT_COLUMNS, error_deltas(envelopes, truncate)
+        )
 
 
 def _upsert(cursor, table: str, key_columns, count_columns, deltas: dict) -> None:

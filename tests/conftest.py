@@ -50,11 +50,27 @@ class WorkerProcess:
         self.name = f"{name}-{os.getpid()}@localhost"
         log = open(ROOT / ".data" / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "INFO",
-             "--concurrency", str(concurrency), "--hostname", self.name,
-             "--without-mingle", "--without-gossip"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "dashboard",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                self.name,
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.wait_ready()
 
     def wait_ready(self):

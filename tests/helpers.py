@@ -9,9 +9,13 @@ from ingest.store import store_envelopes
 from ingest.validate import validate_record
 
 INGEST_TABLES = (
-    "ingest_error", "ingest_envelope", "ingest_hourlyrequestrollup",
-    "ingest_dailyrequestrollup", "ingest_hourlyerrorrollup", "ingest_dailyerrorrollup",
-)  # fmt: skip
+    "ingest_error",
+    "ingest_envelope",
+    "ingest_hourlyrequestrollup",
+    "ingest_dailyrequestrollup",
+    "ingest_hourlyerrorrollup",
+    "ingest_dailyerrorrollup",
+)
 
 
 def make_record(
@@ -23,9 +27,11 @@ def make_record(
     **extra,
 ) -> dict:
     """A record for `POST /api/v1/ingest`; `errors` become the body's errors array."""
-    url = f"https://ads-api.x.com/12/accounts/{account}/{endpoint_path}" if account else (
-        f"https://ads-api.x.com/12/{endpoint_path}"
-    )  # fmt: skip
+    url = (
+        f"https://ads-api.x.com/12/accounts/{account}/{endpoint_path}"
+        if account
+        else (f"https://ads-api.x.com/12/{endpoint_path}")
+    )
     body: dict = {"request": {"params": {"account_id": account} if account else {}}}
     if errors:
         body["errors"] = errors

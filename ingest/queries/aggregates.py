@@ -55,13 +55,19 @@ class Source:
 
 
 RAW_ENVELOPES = Source(
-    "ingest_envelope", "occurred_at", "count(*)", "count(*) FILTER (WHERE failed)",
+    "ingest_envelope",
+    "occurred_at",
+    "count(*)",
+    "count(*) FILTER (WHERE failed)",
     "sum(error_count)",
-)  # fmt: skip
+)
 RAW_ERRORS = Source(
-    "ingest_error", "occurred_at", "count(DISTINCT envelope_id)",
-    "count(DISTINCT envelope_id)", "count(*)",
-)  # fmt: skip
+    "ingest_error",
+    "occurred_at",
+    "count(DISTINCT envelope_id)",
+    "count(DISTINCT envelope_id)",
+    "count(*)",
+)
 
 
 def _counts_by_error(filters: Filters, group_by: str | None) -> bool:
@@ -113,9 +119,12 @@ def _segment_sql(segment: Segment, source: Source, filters: Filters, key_sql: st
 
 
 def _grouped_counts(
-    filters: Filters, group_by: str | None, key_sql: str, finest: str = DAILY,
+    filters: Filters,
+    group_by: str | None,
+    key_sql: str,
+    finest: str = DAILY,
     failed_only: bool = False,
-) -> list[tuple[object, Counts]]:  # fmt: skip
+) -> list[tuple[object, Counts]]:
     params: list = []
     parts = [
         _segment_sql(segment, _source(segment, filters, group_by), filters, key_sql, params)

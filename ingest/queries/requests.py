@@ -13,14 +13,38 @@ PAGE_MAX_SIZE = 500
 MESSAGE_PREVIEW_CHARS = 200
 
 LIST_COLUMNS = (
-    "id", "client_id", "account_id", "method", "url", "endpoint", "status", "failed",
-    "occurred_at", "duration_ms", "transaction_id", "error_count", "errors",
-)  # fmt: skip
+    "id",
+    "client_id",
+    "account_id",
+    "method",
+    "url",
+    "endpoint",
+    "status",
+    "failed",
+    "occurred_at",
+    "duration_ms",
+    "transaction_id",
+    "error_count",
+    "errors",
+)
 DETAIL_COLUMNS = (
-    "id", "client_id", "account_id", "method", "url", "endpoint", "status", "failed",
-    "occurred_at", "received_at", "duration_ms", "transaction_id", "request_params", "errors",
-    "headers", "body",
-)  # fmt: skip
+    "id",
+    "client_id",
+    "account_id",
+    "method",
+    "url",
+    "endpoint",
+    "status",
+    "failed",
+    "occurred_at",
+    "received_at",
+    "duration_ms",
+    "transaction_id",
+    "request_params",
+    "errors",
+    "headers",
+    "body",
+)
 JSON_COLUMNS = {"request_params", "errors", "headers", "body"}
 
 

@@ -40,8 +40,12 @@ def test_any_json_gets_202_or_a_clear_400(client, payload):
         raw = str(payload).encode()
     token = issue_token("fuzz", ["ingest"])
 
-    answer = client.post("/api/v1/ingest", data=raw, content_type="application/json",
-                         headers={"authorization": f"Bearer {token}"})  # fmt: skip
+    answer = client.post(
+        "/api/v1/ingest",
+        data=raw,
+        content_type="application/json",
+        headers={"authorization": f"Bearer {token}"},
+    )
 
     assert answer.status_code in (202, 400), answer.content
     body = answer.json()

@@ -95,9 +95,11 @@ def test_missing_token_gets_401(stack, client):
 
 def test_unknown_token_gets_401(stack, client):
     answer = client.post(
-        URL, data=b"[]", content_type="application/json",
+        URL,
+        data=b"[]",
+        content_type="application/json",
         headers={"authorization": "Bearer xads_not-a-real-token"},
-    )  # fmt: skip
+    )
 
     assert answer.status_code == 401
 

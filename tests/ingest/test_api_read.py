@@ -17,18 +17,21 @@ RANGE = {"since": "2026-11-20T00:00:00Z", "until": "2026-11-21T00:00:00Z"}
 @pytest.fixture
 def envelopes(stack):
     records = [
-        make_record(status=400, account="a1", occurred_at=T0 + timedelta(minutes=i),
-                    errors=[error("INVALID_PARAMETER", "start_time")])
+        make_record(
+            status=400,
+            account="a1",
+            occurred_at=T0 + timedelta(minutes=i),
+            errors=[error("INVALID_PARAMETER", "start_time")],
+        )
         for i in range(5)
     ] + [
         make_record(status=200, account=None, occurred_at=T0 + timedelta(hours=2)),
         make_record(status=404, account="a2", occurred_at=T0 + timedelta(hours=2, minutes=5)),
-    ]  # fmt: skip
+    ]
     return store_records(records)
 
 
-def test_summary_by_account_counts_failed_requests_with_null_for_no_account(read_client,
-                                                                             envelopes):  # fmt: skip
+def test_summary_by_account_counts_failed_requests_with_null_for_no_account(read_client, envelopes):
     answer = read_client.get("/api/v1/errors/summary", {"group_by": "account", **RANGE})
 
     assert answer.status_code == 200
@@ -71,8 +74,12 @@ def test_timeseries_has_every_hour_of_the_range_in_utc(read_client, envelopes):
 
     buckets = answer.json()["buckets"]
     assert len(buckets) == 24
-    assert buckets[5] == {"start": "2026-11-20T05:00:00Z", "requests": 5,
-                          "failed_requests": 5, "errors": 5}  # fmt: skip
+    assert buckets[5] == {
+        "start": "2026-11-20T05:00:00Z",
+        "requests": 5,
+        "failed_requests": 5,
+        "errors": 5,
+    }
     assert buckets[7]["requests"] == 2
     assert sum(bucket["requests"] for bucket in buckets) == 7
 
@@ -127,7 +134,7 @@ def test_unknown_request_gets_404(read_client):
             "/api/v1/errors/summary",
             {"since": "2026-11-02T00:00:00Z", "until": "2026-11-01T00:00:00Z"},
             "since",
-        ),  # fmt: skip
+        ),
         ("/api/v1/errors/summary", {"http_status": "abc"}, "http_status"),
         ("/api/v1/errors/summary", {"acount": "a1"}, "acount"),
         ("/api/v1/errors/timeseries", {"interval": "week"}, "interval"),
@@ -135,7 +142,7 @@ def test_unknown_request_gets_404(read_client):
             "/api/v1/errors/timeseries",
             {"interval": "hour", "since": "2020-01-01T00:00:00Z"},
             "interval",
-        ),  # fmt: skip
+        ),
         ("/api/v1/requests", {"cursor": "garbage"}, "cursor"),
         ("/api/v1/requests", {"limit": "0"}, "limit"),
         ("/api/v1/requests", {"failed": "maybe"}, "failed"),
@@ -167,8 +174,13 @@ def test_a_logged_in_dashboard_user_may_read(stack):
 def test_the_openapi_document_describes_every_route(stack):
     document = Client().get("/api/v1/openapi.json").json()
 
-    assert {"/api/v1/ingest", "/api/v1/errors/summary", "/api/v1/errors/timeseries",
-            "/api/v1/requests", "/api/v1/requests/{envelope_id}"} <= set(document["paths"])  # fmt: skip
+    assert {
+        "/api/v1/ingest",
+        "/api/v1/errors/summary",
+        "/api/v1/errors/timeseries",
+        "/api/v1/requests",
+        "/api/v1/requests/{envelope_id}",
+    } <= set(document["paths"])
     summary_parameters = document["paths"]["/api/v1/errors/summary"]["get"]["parameters"]
     assert {"since", "until", "account", "code", "group_by"} <= {
         p["name"] for p in summary_parameters

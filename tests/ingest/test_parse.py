@@ -428,10 +428,17 @@ def test_an_oauth_parameter_echoed_in_an_error_has_its_value_redacted():
         {
             "status": 401,
             "url": "/12/accounts",
-            "body": {"errors": [{"code": "UNAUTHORIZED_ACCESS", "parameter": "oauth_token",
-                                 "value": "secret-token"}]},
+            "body": {
+                "errors": [
+                    {
+                        "code": "UNAUTHORIZED_ACCESS",
+                        "parameter": "oauth_token",
+                        "value": "secret-token",
+                    }
+                ]
+            },
         }
-    )  # fmt: skip
+    )
 
     (parsed_error,) = parse_record(record, datetime.now(UTC)).errors
 
@@ -441,9 +448,12 @@ def test_an_oauth_parameter_echoed_in_an_error_has_its_value_redacted():
 def test_huge_codes_and_accounts_are_cut_to_fit_an_index():
     code = "C" * 200_000
     record = validate_record(
-        {"status": 400, "url": "/12/accounts/" + "a" * 5000 + "/x",
-         "body": {"errors": [{"code": code, "message": code}]}}
-    )  # fmt: skip
+        {
+            "status": 400,
+            "url": "/12/accounts/" + "a" * 5000 + "/x",
+            "body": {"errors": [{"code": code, "message": code}]},
+        }
+    )
 
     envelope = parse_record(record, datetime.now(UTC))
 

@@ -17,8 +17,9 @@ HOSTILE = [
 
 
 def ingest(client, records) -> dict:
-    answer = client.post("/api/v1/ingest", data=orjson.dumps(records),
-                         content_type="application/json")  # fmt: skip
+    answer = client.post(
+        "/api/v1/ingest", data=orjson.dumps(records), content_type="application/json"
+    )
     assert answer.status_code == 202, answer.content
     return answer.json()
 
@@ -40,12 +41,18 @@ def since():
 
 def test_ingested_envelopes_come_back_in_the_aggregates(api_client, worker, since):
     records = [
-        make_record(status=400, account="a1", errors=[error("INVALID_PARAMETER", "start_time"),
-                                                      error("INVALID_PARAMETER", "end_time")]),
+        make_record(
+            status=400,
+            account="a1",
+            errors=[
+                error("INVALID_PARAMETER", "start_time"),
+                error("INVALID_PARAMETER", "end_time"),
+            ],
+        ),
         make_record(status=404, account="a2", errors=[error("NOT_FOUND")]),
         make_record(status=200, account="a1"),
         make_record(status=503, account=None, body=""),
-    ]  # fmt: skip
+    ]
     records[3]["body"] = ""
     ingest(api_client, records)
     stored(4)
@@ -80,9 +87,12 @@ def test_every_string_comes_back_exactly_as_sent(api_client, worker, since):
 
 def test_secrets_never_reach_the_database(api_client, worker, since):
     record = make_record(
-        headers={"Authorization": "OAuth oauth_signature=s3cret", "Set-Cookie": "sid=s3cret",
-                 "x-transaction-id": "abc"},
-    )  # fmt: skip
+        headers={
+            "Authorization": "OAuth oauth_signature=s3cret",
+            "Set-Cookie": "sid=s3cret",
+            "x-transaction-id": "abc",
+        },
+    )
     record["url"] += "?oauth_token=s3cret&count=10"
     ingest(api_client, [record])
     stored(1)

@@ -21,10 +21,12 @@ def test_the_cutoff_is_the_start_of_a_utc_day():
 def test_purge_removes_old_rows_and_their_rollups_only():
     old, new = NOW - timedelta(days=40), NOW - timedelta(days=1)
     store_records(
-        [make_record(status=400, errors=[error("X")], occurred_at=old + timedelta(minutes=i))
-         for i in range(3)]
+        [
+            make_record(status=400, errors=[error("X")], occurred_at=old + timedelta(minutes=i))
+            for i in range(3)
+        ]
         + [make_record(status=400, errors=[error("Y")], occurred_at=new)]
-    )  # fmt: skip
+    )
 
     deleted = purge_before(retention_cutoff(NOW, days=30))
 

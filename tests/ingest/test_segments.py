@@ -1,5 +1,6 @@
 """Time ranges split into raw edges, hourly and daily rollups, covering the range exactly."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -42,8 +43,9 @@ def test_segments_tile_the_range_without_gaps_or_overlaps(start, length, finest)
     segments = plan_segments(since, until, finest)
 
     assert segments[0].start == since and segments[-1].end == until
-    for before, after in zip(segments, segments[1:]):
+    for before, after in itertools.pairwise(segments):
         assert before.end == after.start
     assert all(segment.start < segment.end for segment in segments)
-    assert all(segment.source == RAW for segment in segments
-               if segment.start.minute or segment.end.minute)  # fmt: skip
+    assert all(
+        segment.source == RAW for segment in segments if segment.start.minute or segment.end.minute
+    )

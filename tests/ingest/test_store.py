@@ -31,13 +31,18 @@ def rollup_sums() -> dict:
 def batch() -> bytes:
     return orjson.dumps(
         [
-            make_record(status=400, errors=[error("INVALID_PARAMETER", "start_time"),
-                                            error("INVALID_PARAMETER", "end_time")]),
+            make_record(
+                status=400,
+                errors=[
+                    error("INVALID_PARAMETER", "start_time"),
+                    error("INVALID_PARAMETER", "end_time"),
+                ],
+            ),
             make_record(status=200),
             make_record(status=404, id="client-1"),
             {"status": "bad"},
         ]
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -41,8 +41,9 @@ def scalar(sql: str) -> int:
 
 def test_sigkill_mid_ingest_loses_and_duplicates_nothing(api_client, make_worker):
     for number in range(BATCHES):
-        answer = api_client.post("/api/v1/ingest", data=orjson.dumps(batch(number)),
-                                 content_type="application/json")  # fmt: skip
+        answer = api_client.post(
+            "/api/v1/ingest", data=orjson.dumps(batch(number)), content_type="application/json"
+        )
         assert answer.json()["accepted"] == RECORDS_PER_BATCH
     total = BATCHES * RECORDS_PER_BATCH
 
