@@ -3,8 +3,7 @@
 # Celery beat and one-off manage.py commands. docker-compose.yml wires them together.
 FROM python:3.11-slim
 
-# PYTHONPATH=/app: the code under /app is the one that runs (gunicorn, celery and manage.py
-# alike); the copy pip puts in site-packages lacks data files such as ingest/catalog.csv.
+# PYTHONPATH=/app: the code under /app is the one that runs (gunicorn, celery, manage.py).
 # WEB_CONCURRENCY: gunicorn's number of workers; override per container if needed.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -29,18 +28,14 @@ RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))
 COPY manage.py ./
 COPY dashboard/ ./dashboard/
 COPY ingest/ ./ingest/
-# templates/ and static/ are empty today, so git does not track them and a fresh clone
-# lacks them: the one-character glob copies each directory's contents when it exists and
-# is a no-op (instead of a build error) when it does not.
-COPY template[s] ./templates/
-COPY stati[c] ./static/
+COPY templates/ ./templates/
+COPY static/ ./static/
 
 # Install the project itself (its dependencies are already in), then collect static files
 # into /app/staticfiles for WhiteNoise. collectstatic needs no database or Redis; the
 # SECRET_KEY here exists only for this RUN step and is not kept in the image.
 RUN pip install --no-cache-dir --no-deps . \
     && rm -rf build ./*.egg-info \
-    && mkdir -p static templates \
     && SECRET_KEY=build-only-not-secret python manage.py collectstatic --no-input -v0
 
 # Code and static files stay root-owned and read-only for the app user.

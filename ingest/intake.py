@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from ingest.validate import RecordError, check_record_size, validate_record
+from ingest.validate import RECORD_MAX_BYTES, RecordError, check_record_size, validate_record
 
 BATCH_MAX_RECORDS = 5_000
 BATCH_MAX_BYTES = 10 * 1024 * 1024
@@ -49,11 +49,12 @@ def decode_batch(raw: bytes) -> list:
     return records
 
 
-def rejection(raw: object) -> str | None:
+def rejection(raw: object, check_size: bool = True) -> str | None:
     """Why this record cannot be stored, or None when it can."""
     try:
         validate_record(raw)
-        check_record_size(raw)
+        if check_size:
+            check_record_size(raw)
     except RecordError as exc:
         return str(exc)
     return None
@@ -63,8 +64,10 @@ def judge_batch(raw: bytes) -> BatchVerdict:
     """Decode a batch and name every record that must be rejected, with its index."""
     records = decode_batch(raw)
     verdict = BatchVerdict(records=records)
+    # No record of a batch can be larger than the whole batch.
+    check_size = len(raw) > RECORD_MAX_BYTES
     for index, record in enumerate(records):
-        error = rejection(record)
+        error = rejection(record, check_size)
         if error is not None:
             verdict.rejected.append({"index": index, "error": error})
     return verdict
