@@ -57,6 +57,7 @@ down:
 test: install
 	@$(TEST_ENV) scripts/services.sh start $(TEST_DATA) $(TEST_PG_PORT) $(TEST_REDIS_PORT)
 	@$(TEST_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	@$(TEST_ENV) $(BIN)/python manage.py collectstatic --no-input -v0
 	@status=0; $(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
 	  $(TEST_ENV) scripts/services.sh stop $(TEST_DATA) $(TEST_PG_PORT) $(TEST_REDIS_PORT); \
 	  exit $$status

@@ -12,6 +12,7 @@ come from raw rows; whole hours and days from rollups, when the rollups can answ
   whole range is read from raw rows (slower, still exact).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -70,16 +71,15 @@ RAW_ERRORS = Source(
 )
 
 
-def _counts_by_error(filters: Filters, group_by: str | None) -> bool:
-    return bool(filters.error_values) or group_by in ERROR_DIMENSIONS
+def _error_dimensions(filters: Filters, by: Sequence[str]) -> set[str]:
+    return set(filters.error_values) | (set(by) & set(ERROR_DIMENSIONS))
 
 
-def _distinct_column(filters: Filters, group_by: str | None) -> str | None:
+def _distinct_column(filters: Filters, by: Sequence[str]) -> str | None:
     """The error-rollup column that counts distinct requests exactly, or None."""
-    errors = filters.error_values
-    if any(len(values) > 1 for values in errors.values()):
+    if any(len(values) > 1 for values in filters.error_values.values()):
         return None
-    dimensions = set(errors) | ({group_by} & set(ERROR_DIMENSIONS))
+    dimensions = _error_dimensions(filters, by)
     if dimensions == {"code"}:
         return "code_requests"
     if dimensions == {"parameter"}:
@@ -87,74 +87,90 @@ def _distinct_column(filters: Filters, group_by: str | None) -> str | None:
     return "pair_requests"
 
 
-def _source(segment: Segment, filters: Filters, group_by: str | None) -> Source:
-    by_error = _counts_by_error(filters, group_by)
+def _source(segment: Segment, filters: Filters, by: Sequence[str]) -> Source:
+    by_error = bool(_error_dimensions(filters, by))
     if segment.source == RAW:
         return RAW_ERRORS if by_error else RAW_ENVELOPES
     if not by_error:
         table = ROLLUP_TABLES[(segment.source, "request")]
         return Source(table, "bucket", "sum(requests)", "sum(failed_requests)", "sum(errors)")
-    distinct = f"sum({_distinct_column(filters, group_by)})"
+    distinct = f"sum({_distinct_column(filters, by)})"
     table = ROLLUP_TABLES[(segment.source, "error")]
     return Source(table, "bucket", distinct, distinct, "sum(errors)")
 
 
-def _segments(filters: Filters, group_by: str | None, finest: str) -> list[Segment]:
-    if _counts_by_error(filters, group_by) and _distinct_column(filters, group_by) is None:
+def _segments(filters: Filters, by: Sequence[str], finest: str) -> list[Segment]:
+    if _error_dimensions(filters, by) and _distinct_column(filters, by) is None:
         return [Segment(RAW, filters.since, filters.until)]
     return plan_segments(filters.since, filters.until, finest)
 
 
-def _segment_sql(segment: Segment, source: Source, filters: Filters, key_sql: str, params: list):
+def _key_columns(by: Sequence[str], interval: str | None, time_column: str) -> list[str]:
+    keys = [DIMENSIONS[name] for name in by]
+    if interval:
+        keys.append(f"date_trunc('{interval}', {time_column}, 'UTC')")
+    return keys or ["NULL::text"]
+
+
+def _segment_sql(segment: Segment, source: Source, filters: Filters, keys: list[str], params):
     params += [segment.start, segment.end]
     conditions = [f"{source.time_column} >= %s", f"{source.time_column} < %s"]
     # Error filters only ever meet error sources (see _source), so all dimensions apply.
     conditions += filter_conditions(filters, DIMENSIONS, params)
-    key = key_sql.format(time=source.time_column)
+    selected = ", ".join(f"{key} AS k{index}" for index, key in enumerate(keys))
     return (
-        f"SELECT {key} AS key, {source.requests} AS requests, "
+        f"SELECT {selected}, {source.requests} AS requests, "
         f"{source.failed_requests} AS failed_requests, {source.errors} AS errors "
-        f"FROM {source.table} WHERE {' AND '.join(conditions)} GROUP BY 1"
+        f"FROM {source.table} WHERE {' AND '.join(conditions)} "
+        f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}"
     )
 
 
-def _grouped_counts(
+def grouped_counts(
     filters: Filters,
-    group_by: str | None,
-    key_sql: str,
-    finest: str = DAILY,
+    by: Sequence[str] = (),
+    interval: str | None = None,
     failed_only: bool = False,
-) -> list[tuple[object, Counts]]:
+) -> list[tuple[tuple, Counts]]:
+    """Counts per combination of the dimensions `by` (and per UTC bucket of `interval`).
+
+    Keys are tuples in the order of `by`, the bucket start last. `failed_only` keeps the
+    groups that have failed requests."""
+    finest = HOURLY if interval == "hour" else DAILY
     params: list = []
-    parts = [
-        _segment_sql(segment, _source(segment, filters, group_by), filters, key_sql, params)
-        for segment in _segments(filters, group_by, finest)
-    ]
+    parts = []
+    for segment in _segments(filters, by, finest):
+        source = _source(segment, filters, by)
+        keys = _key_columns(by, interval, source.time_column)
+        parts.append(_segment_sql(segment, source, filters, keys, params))
     if not parts:
         return []
+    width = len(_key_columns(by, interval, "bucket"))
+    key_names = ", ".join(f"k{index}" for index in range(width))
     having = "HAVING sum(failed_requests) > 0" if failed_only else ""
     rows = fetch_all(
-        "SELECT key, sum(requests), sum(failed_requests), sum(errors) "
-        f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY key {having}",
+        f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
+        f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names} {having}",
         params,
     )
-    return [(key, Counts(int(r or 0), int(f or 0), int(e or 0))) for key, r, f, e in rows]
+    return [
+        (tuple(row[:width]), Counts(*(int(value or 0) for value in row[width:]))) for row in rows
+    ]
 
 
 def totals(filters: Filters) -> Counts:
     """Requests, failed requests and errors matching the filters."""
-    rows = _grouped_counts(filters, None, "NULL::text")
+    rows = grouped_counts(filters)
     return rows[0][1] if rows else Counts(0, 0, 0)
 
 
 def summary(filters: Filters, group_by: str) -> dict:
     """Totals, and the failed requests grouped by one dimension, most errors first."""
-    column = DIMENSIONS[group_by]
-    rows = _grouped_counts(filters, group_by, column, failed_only=True)
+    rows = grouped_counts(filters, (group_by,), failed_only=True)
     rows.sort(key=lambda row: (-row[1].errors, -row[1].failed_requests, str(row[0])))
     groups = [
         {"key": key, "errors": counts.errors, "failed_requests": counts.failed_requests}
-        for key, counts in rows
+        for (key,), counts in rows
     ]
     return {"totals": totals(filters).as_dict(), "groups": groups}
 
@@ -173,9 +189,7 @@ def bucket_starts(since: datetime, until: datetime, interval: str) -> list[datet
 
 def timeseries(filters: Filters, interval: str) -> list[dict]:
     """Counts per UTC hour or day over the range, empty buckets included."""
-    finest = HOURLY if interval == "hour" else DAILY
-    key_sql = f"date_trunc('{interval}', {{time}}, 'UTC')"
-    counts = dict(_grouped_counts(filters, None, key_sql, finest))
+    counts = {key[-1]: value for key, value in grouped_counts(filters, interval=interval)}
     return [
         {"start": start, **counts.get(start, Counts(0, 0, 0)).as_dict()}
         for start in bucket_starts(filters.since, filters.until, interval)

@@ -142,3 +142,28 @@ def test_timeseries_buckets_add_up_to_totals(records, filters, interval):
             filters.values,
         )
         assert bucket["requests"] == brute_force(envelopes, window, "account")[0]["requests"]
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    records=st.lists(record_strategy, min_size=1, max_size=30),
+    filters=filters_strategy,
+    outer=st.sampled_from(["account", "http_status"]),
+    inner=st.sampled_from(["code", "parameter"]),
+)
+def test_two_dimension_groups_equal_brute_force(records, filters, outer, inner):
+    truncate_ingest_tables()
+    envelopes = store_records(records)
+
+    rows = aggregates.grouped_counts(filters, (outer, inner), failed_only=True)
+
+    expected = {}
+    for value in {getattr(e, ATTRIBUTE[outer]) for e in envelopes}:
+        narrowed = filters.narrowed(**{outer: (value,)})
+        if filters.of(outer) and value not in filters.of(outer):
+            continue
+        _, groups = brute_force(envelopes, narrowed, inner)
+        expected |= {(value, key): counts for key, counts in groups.items()}
+    got = {key: (counts.errors, counts.failed_requests) for key, counts in rows}
+    assert got == expected
