@@ -23,16 +23,26 @@ def viewer(stack) -> Client:
 @pytest.fixture
 def envelopes(stack):
     records = [
-        make_record(status=400, account="acc-a", occurred_at=NOW - timedelta(minutes=5 + i),
-                    errors=[error("INVALID_PARAMETER", "start_time"),
-                            error("INVALID_PARAMETER", "end_time")],
-                    headers={"x-transaction-id": f"tx-{i}"})
+        make_record(
+            status=400,
+            account="acc-a",
+            occurred_at=NOW - timedelta(minutes=5 + i),
+            errors=[
+                error("INVALID_PARAMETER", "start_time"),
+                error("INVALID_PARAMETER", "end_time"),
+            ],
+            headers={"x-transaction-id": f"tx-{i}"},
+        )
         for i in range(3)
     ] + [
         make_record(status=404, account="acc-b", occurred_at=NOW - timedelta(minutes=20)),
         make_record(status=200, account="acc-b", occurred_at=NOW - timedelta(minutes=30)),
-        make_record(status=400, account="acc-c", occurred_at=NOW - timedelta(minutes=40),
-                    errors=[error("BRAND_NEW_CODE", XSS, message=XSS)]),
+        make_record(
+            status=400,
+            account="acc-c",
+            occurred_at=NOW - timedelta(minutes=40),
+            errors=[error("BRAND_NEW_CODE", XSS, message=XSS)],
+        ),
     ]
     return store_records(records)
 
@@ -61,8 +71,10 @@ def test_login_page_logs_in(stack):
     page = client.get("/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
 
-    answer = client.post("/login/", {"username": "ops", "password": "a-long-password-123",
-                                     "csrfmiddlewaretoken": token})
+    answer = client.post(
+        "/login/",
+        {"username": "ops", "password": "a-long-password-123", "csrfmiddlewaretoken": token},
+    )
 
     assert answer.status_code == 302
     assert client.get("/").status_code == 200
