@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "dashboard",
+    "dashboard.alerts",
     "ingest",
 ]
 
@@ -128,6 +129,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "ingest"
+# Alerts have their own queue so that an ingest backlog never delays a notification.
+CELERY_TASK_ROUTES = {"dashboard.alerts.tasks.*": {"queue": "alerts"}}
 # A task whose worker died is handed to another worker after this many seconds.
 # Workers look for such abandoned tasks every CELERY_RESTORE_INTERVAL_SECONDS.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -140,6 +143,16 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".data" / "celerybeat-schedule")
 )
 
+# Alert notifications by email
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT_SECONDS", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="alerts@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -148,6 +161,10 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
+    "evaluate-alert-rules": {
+        "task": "dashboard.alerts.tasks.evaluate_alert_rules",
+        "schedule": 60.0,
+    },
     "purge-expired-envelopes": {
         "task": "ingest.tasks.purge_expired_envelopes",
         "schedule": 3600.0,

@@ -14,7 +14,7 @@ export PUBLIC_URL=${PUBLIC_URL:-$web_url}
 
 web_cmd=("$bin/gunicorn" dashboard.wsgi --bind "127.0.0.1:$web_port" --workers "${WEB_WORKERS:-3}"
   --access-logfile - --graceful-timeout 5)
-worker_cmd=("$bin/celery" -A dashboard worker --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}"
+worker_cmd=("$bin/celery" -A dashboard worker -Q ingest,alerts --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}"
   --hostname "worker-$web_port@%h")
 beat_cmd=("$bin/celery" -A dashboard beat --loglevel INFO)
 

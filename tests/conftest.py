@@ -46,30 +46,19 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "
 class WorkerProcess:
     """A real `celery worker` in its own process group, so it can be killed whole."""
 
-    def __init__(self, name: str, concurrency: int = 1):
+    def __init__(self, name: str, concurrency: int = 1, env: dict | None = None):
         self.name = f"{name}-{os.getpid()}@localhost"
         log = open(ROOT / ".data" / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+        command = [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "-Q", "ingest,alerts",
+                   "--loglevel", "INFO", "--concurrency", str(concurrency), "--hostname", self.name,
+                   "--without-mingle", "--without-gossip"]  # fmt: skip
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "dashboard",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                str(concurrency),
-                "--hostname",
-                self.name,
-                "--without-mingle",
-                "--without-gossip",
-            ],
+            command,
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
         self.wait_ready()
 
@@ -107,8 +96,8 @@ def worker():
 def make_worker():
     started = []
 
-    def start(name: str = "crash-worker", concurrency: int = 1) -> WorkerProcess:
-        started.append(WorkerProcess(name, concurrency))
+    def start(name: str = "crash-worker", concurrency: int = 1, env=None) -> WorkerProcess:
+        started.append(WorkerProcess(name, concurrency, env))
         return started[-1]
 
     yield start

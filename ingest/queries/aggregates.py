@@ -158,6 +158,36 @@ def grouped_counts(
     ]
 
 
+def windowed_counts(
+    filters: Filters, windows: Sequence[tuple[datetime, datetime]], by: Sequence[str] = ()
+) -> list[dict[tuple, Counts]]:
+    """For each [start, end) window, counts per combination of `by`, in one query.
+
+    The filters' own since/until are ignored; alerts use this to read a window and its
+    baseline windows at once."""
+    params: list = []
+    parts = []
+    for index, (start, end) in enumerate(windows):
+        window = Filters(start, end, filters.values)
+        for segment in _segments(window, by, DAILY):
+            source = _source(segment, window, by)
+            keys = [str(index), *(DIMENSIONS[name] for name in by)]
+            parts.append(_segment_sql(segment, source, window, keys, params))
+    result: list[dict[tuple, Counts]] = [{} for _ in windows]
+    if not parts:
+        return result
+    key_names = ", ".join(f"k{index}" for index in range(len(by) + 1))
+    rows = fetch_all(
+        f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
+        f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names}",
+        params,
+    )
+    for row in rows:
+        key, values = tuple(row[1 : len(by) + 1]), row[len(by) + 1 :]
+        result[int(row[0])][key] = Counts(*(int(value or 0) for value in values))
+    return result
+
+
 def totals(filters: Filters) -> Counts:
     """Requests, failed requests and errors matching the filters."""
     rows = grouped_counts(filters)

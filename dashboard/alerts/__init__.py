@@ -1,0 +1,1 @@
+"""Alerts on error spikes: rules, their evaluation every minute, notifications, history."""
