@@ -92,7 +92,10 @@ def send_all(url: str, token: str, batches: list[tuple[bytes, int]], concurrency
 
 
 def wait_until_stored(expected: int) -> None:
-    """Poll the envelope count every POLL_INTERVAL_S until it reaches `expected`."""
+    """Poll the envelope count every POLL_INTERVAL_S until it reaches `expected`.
+
+    Called once every batch is answered: the count cannot reach `expected` earlier, and
+    polling meanwhile would only load the database being measured."""
     last_count, last_change = -1, time.perf_counter()
     with tqdm(total=expected, desc="stored", unit="env", unit_scale=True) as bar:
         while True:

@@ -100,7 +100,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def build_templates(received_at: datetime) -> list[ParsedEnvelope]:
-    """A pool of parsed envelopes of the realistic mix; loading varies only their time."""
+    """A pool of parsed envelopes of the realistic mix. Loading varies only their time: the
+    account stays the one of the template's URL and request.params echo, as in real data."""
     records = make_records(TEMPLATE_POOL_SIZE, received_at - timedelta(days=1), received_at)
     return [parse(record, received_at) for record in tqdm(records, desc="templates", unit="env")]
 
@@ -239,7 +240,9 @@ def check_totals(client: ApiClient, until: datetime) -> None:
     from django.db import connection
 
     query = window_query("30d", until)
-    _, answer = client.call("GET", f"{SUMMARY_PATH}?{urlencode(query)}")
+    status, answer = client.call("GET", f"{SUMMARY_PATH}?{urlencode(query)}")
+    if status != 200:
+        sys.exit(f"the 30-day summary answered {status}: {str(answer)[:300]}")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*), count(*) FILTER (WHERE failed), coalesce(sum(error_count), 0) "

@@ -49,9 +49,9 @@ class WorkerProcess:
     def __init__(self, name: str, concurrency: int = 1, env: dict | None = None):
         self.name = f"{name}-{os.getpid()}@localhost"
         log = open(ROOT / ".data" / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
-        command = [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "-Q", "ingest,alerts",
-                   "--loglevel", "INFO", "--concurrency", str(concurrency), "--hostname", self.name,
-                   "--without-mingle", "--without-gossip"]  # fmt: skip
+        command = [sys.executable, "-m", "celery", "-A", "dashboard", "worker",
+                   "-Q", "ingest,alerts", "--loglevel", "INFO", "--concurrency", str(concurrency),
+                   "--hostname", self.name, "--without-mingle", "--without-gossip"]  # fmt: skip
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,

@@ -37,7 +37,7 @@ def baseline_windows(rule, end: datetime) -> list[tuple[datetime, datetime]]:
     return [(end - shift - width, end - shift)]
 
 
-def _window_counts(rule, windows) -> list[dict[str, maths.WindowCounts]]:
+def window_counts(rule, windows) -> list[dict[str, maths.WindowCounts]]:
     by = (rule.group_by,) if rule.group_by else ()
     scoped = windowed_counts(Filters(windows[0][0], windows[0][1], rule.scope), windows, by)
     denominators = None
@@ -70,7 +70,7 @@ def read_rule(rule, end: datetime, known_groups: set[str] = frozenset()) -> dict
     stopped reads 0 and can resolve."""
     width = timedelta(seconds=rule.window_seconds)
     baselines = baseline_windows(rule, end)
-    counts = _window_counts(rule, [(end - width, end), *baselines])
+    counts = window_counts(rule, [(end - width, end), *baselines])
     groups = set(counts[0]) | set(known_groups)
     if not rule.group_by:
         groups = {""}

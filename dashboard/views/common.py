@@ -4,9 +4,9 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.context_processors import nav_links
 from dashboard.state import RANGES, page_state
 from ingest.filters import FilterError
 
@@ -26,22 +26,7 @@ def dashboard_page(view):
     return wrapper
 
 
-NAV = (
-    ("overview", "Overview"),
-    ("requests", "Requests"),
-    ("codes", "Error codes"),
-    ("accounts", "Accounts"),
-)
-
-
 def page_context(request, state, **context) -> dict:
-    nav = [
-        {
-            "label": label,
-            "url": state.carried(reverse(name)),
-            "current": request.path == reverse(name),
-        }
-        for name, label in NAV
-    ]
+    nav = nav_links(request, state.carried)
     ranges = [{"name": name, "url": state.range_url(name)} for name in RANGES]
     return {"state": state, "nav": nav, "ranges": ranges, "chips": state.chips(), **context}

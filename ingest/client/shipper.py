@@ -27,6 +27,7 @@ logger = logging.getLogger("xads.capture")
 RECORD_MAX_BYTES = 1_000_000
 BATCH_SOFT_MAX_BYTES = 9_000_000
 EXIT_TIMEOUT_SECONDS = 5.0
+RETRY_AFTER_MAX_SECONDS = 120.0
 STAT_NAMES = ("captured", "sent", "rejected", "dropped", "failed_batches", "retries", "hook_errors")
 
 
@@ -115,6 +116,7 @@ class EnvelopeShipper:
     def flush(self, timeout: float = 5.0) -> bool:
         """Send everything queued now; True when it was all handled within ``timeout``."""
         try:
+            self._flush_requests += 1
             self._wake.set()
             with self._idle:
                 return self._idle.wait_for(self._drained, timeout)
@@ -160,6 +162,7 @@ class EnvelopeShipper:
         self._abort = threading.Event()
         self._in_flight = 0
         self._overflowed = 0
+        self._flush_requests = 0
         self._thread = threading.Thread(target=self._run, name="xads-capture", daemon=True)
         try:
             self._thread.start()
@@ -178,19 +181,24 @@ class EnvelopeShipper:
         return not self._queue and not self._in_flight
 
     def _run(self) -> None:
-        """Send on every wake-up (a full batch, flush, close) or flush interval."""
+        """Send full batches when woken; everything at each interval, flush and close."""
+        flushes_seen = 0
         while not self._closed and not self._abort.is_set():
-            self._wake.wait(self._flush_interval)
+            woken = self._wake.wait(self._flush_interval)
             self._wake.clear()
-            self._send_queued()
+            previous, flushes_seen = flushes_seen, self._flush_requests
+            self._send_queued(everything=not woken or flushes_seen != previous)
         if not self._abort.is_set():
-            self._send_queued()
+            self._send_queued(everything=True)
         self._discard_queued()
 
-    def _send_queued(self) -> None:
-        """Send batches until the queue is empty; then wake whoever waits in flush()."""
+    def _send_queued(self, everything: bool) -> None:
+        """Send batches until the queue is empty (or, unless ``everything``, until less
+        than a full batch is left); then wake whoever waits in flush()."""
         try:
             while not self._abort.is_set():
+                if not everything and len(self._queue) < self._wake_at:
+                    break
                 batch = self._next_batch()
                 if batch is None:
                     break
@@ -256,11 +264,11 @@ class EnvelopeShipper:
         for attempt in itertools.count():
             try:
                 reply = post_batch(self._url, self._token, body, self._timeout)
-            except (OSError, http.client.HTTPException) as error:
+            except Exception as error:
+                if not _is_network_error(error):  # e.g. a malformed URL: retrying cannot help
+                    logger.warning("capture: cannot send to %s (%r); dropped", self._url, error)
+                    return None
                 problem, wait = f"network error: {error!r}", None
-            except Exception as error:  # e.g. a malformed endpoint URL: retrying cannot help
-                logger.warning("capture: cannot send to %s (%r); batch dropped", self._url, error)
-                return None
             else:
                 if 200 <= reply.status < 300:
                     return _rejected_count(reply.body, count)
@@ -279,7 +287,7 @@ class EnvelopeShipper:
         if retry_after is None:
             delay = backoff_delay(attempt, self._backoff_base, self._backoff_max)
         else:
-            delay = min(retry_after, self._backoff_max)
+            delay = min(retry_after, RETRY_AFTER_MAX_SECONDS)
         logger.debug("capture: %s; retry %d in %.2fs", problem, attempt + 1, delay)
         with self._lock:
             self._stats["retries"] += 1
@@ -307,6 +315,12 @@ def _restart_in_child(shipper_ref: weakref.ref) -> Callable[[], None]:
             shipper._restart_after_fork()
 
     return restart
+
+
+def _is_network_error(error: Exception) -> bool:
+    """Connection, timeout and protocol errors, which may heal; not a malformed URL."""
+    network = isinstance(error, OSError | http.client.HTTPException)
+    return network and not isinstance(error, http.client.InvalidURL)
 
 
 def _encode(record: dict) -> bytes | None:

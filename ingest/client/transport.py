@@ -26,8 +26,11 @@ def post_batch(url: str, token: str, body: bytes, timeout: float) -> Reply:
     """POST a JSON array of records and return the answer, whatever its status.
 
     Network failures raise OSError (URLError and timeouts are OSErrors) or
-    http.client.HTTPException; a malformed URL raises ValueError.
+    http.client.HTTPException; a malformed or non-HTTP URL raises ValueError or
+    http.client.InvalidURL.
     """
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError(f"the ingest URL must be http(s), got {url!r}")
     request = urllib.request.Request(
         url,
         data=body,

@@ -113,3 +113,9 @@
     setInterval(refresh, REFRESH_MS);
   });
 })();
+
+/* Confirm destructive forms (CSP forbids inline onsubmit handlers). */
+document.addEventListener("submit", function (event) {
+  var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) event.preventDefault();
+});

@@ -34,7 +34,7 @@ class _QuietHandler(BaseHTTPRequestHandler):
     def state(self):
         return self.server.state
 
-    def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
+    def log_message(self, format, *args):
         pass
 
     def read_body(self) -> bytes:
@@ -57,7 +57,9 @@ class _Server:
         self._httpd.daemon_threads = True
         self._httpd.state = self
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -95,7 +97,7 @@ class Post:
 class _IngestHandler(_QuietHandler):
     def do_POST(self):
         body = self.read_body()
-        reply = self.state.next_reply()
+        reply = self.state.arrived()
         time.sleep(reply.delay)
         self.state.gate.wait()
         if reply.status == 202:
@@ -107,11 +109,13 @@ class _IngestHandler(_QuietHandler):
 
 
 class IngestServer(_Server):
-    """``POST /api/v1/ingest``: every POST is kept in ``posts``; ``script`` holds answers to
-    give first (failures, delays); ``gate`` (set by default) can hold answers back."""
+    """``POST /api/v1/ingest``: every answered POST is kept in ``posts``; ``script`` holds
+    answers to give first (failures, delays); ``gate`` (set by default) can hold answers
+    back; ``arrivals`` counts POSTs as they arrive."""
 
     def __init__(self):
         self.posts: list[Post] = []
+        self.arrivals = 0
         self.script: deque[Reply] = deque()
         self.gate = threading.Event()
         self.gate.set()
@@ -119,8 +123,10 @@ class IngestServer(_Server):
         self._lock = threading.Lock()
         super().__init__(_IngestHandler)
 
-    def next_reply(self) -> Reply:
+    def arrived(self) -> Reply:
+        """Count a POST as it arrives (before any delay or gate); the reply to give it."""
         with self._lock:
+            self.arrivals += 1
             return self.script.popleft() if self.script else Reply()
 
     def serve(self, authorization: str | None, body: bytes) -> tuple[int, dict]:

@@ -4,9 +4,9 @@ These tests are pure: no database, no broker.
 """
 
 import pytest
+from capture_servers import INGEST_TOKEN, FakeAdsApi, IngestServer
 
 from ingest.client import EnvelopeShipper
-from capture_servers import INGEST_TOKEN, FakeAdsApi, IngestServer
 
 FAST_RETRIES = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05}
 
@@ -33,12 +33,15 @@ def make_shipper(ingest_server):
 
     def make(endpoint: str | None = None, **settings) -> EnvelopeShipper:
         shipper = EnvelopeShipper(
-            endpoint or ingest_server.url, INGEST_TOKEN, **{**FAST_RETRIES, **settings}
+            ingest_server.url if endpoint is None else endpoint,
+            INGEST_TOKEN,
+            **{**FAST_RETRIES, **settings},
         )
         shippers.append(shipper)
         return shipper
 
     yield make
+    ingest_server.gate.set()
     for shipper in shippers:
         shipper.close(timeout=1)
 
