@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
+from pydantic import ConfigDict
 
 from ingest.filters import DIMENSIONS
 
@@ -47,7 +48,9 @@ class Timeseries(Schema):
     buckets: list[Bucket]
 
 
-class RequestItem(Schema):
+class RequestFields(Schema):
+    """What the list and the detail of a stored request share."""
+
     id: int
     client_id: str | None
     account_id: str | None
@@ -59,6 +62,9 @@ class RequestItem(Schema):
     occurred_at: datetime
     duration_ms: float | None
     transaction_id: str | None
+
+
+class RequestItem(RequestFields):
     error_count: int
     codes: list[str]
     parameters: list[str]
@@ -71,6 +77,10 @@ class RequestPage(Schema):
 
 
 class StoredError(Schema):
+    """An error as stored: the API's fields, catalog flags, and any other fields it had."""
+
+    model_config = ConfigDict(extra="allow")
+
     code: str
     parameter: str | None
     message: Any = None
@@ -81,21 +91,10 @@ class StoredError(Schema):
     synthesized: bool
 
 
-class RequestDetail(Schema):
-    id: int
-    client_id: str | None
-    account_id: str | None
-    method: str
-    url: str
-    endpoint: str
-    status: int
-    failed: bool
-    occurred_at: datetime
+class RequestDetail(RequestFields):
     received_at: datetime
-    duration_ms: float | None
-    transaction_id: str | None
     request_params: dict[str, Any]
-    errors: list[dict[str, Any]]
+    errors: list[StoredError]
     headers: dict[str, str]
     body: Any = None
 

@@ -1,8 +1,9 @@
 """Build one ingest record from the parts of an HTTP response: redacted and size-bounded.
 
 Credentials are removed here, before the record is queued, so they never leave the process:
-the values of Authorization, Cookie, Set-Cookie and Proxy-Authorization headers and of
-``oauth_*`` query parameters become ``[redacted]`` (the server's own rules, reused).
+the values of Authorization, Cookie, Set-Cookie and Proxy-Authorization headers, of
+``oauth_*`` query parameters and of ``oauth_*`` keys in the API's ``request.params`` echo
+become ``[redacted]`` (the server's own rules, reused).
 """
 
 import math
@@ -10,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from ingest.client import codec
-from ingest.redact import redact_headers, redact_url
+from ingest.redact import redact_headers, redact_params, redact_url
 
 # The server refuses records over 1 MB; a body is kept under this many bytes of JSON.
 BODY_MAX_BYTES = 900_000
@@ -43,10 +44,19 @@ def make_record(
         "url": redact_url(str(url)),
         "status": int(status),
         "headers": redact_headers(headers or {}),
-        "body": decode_body(body, content_type),
+        "body": _redact_echo(decode_body(body, content_type)),
         "occurred_at": format_time(occurred_at),
         "duration_ms": _duration_ms(elapsed_seconds),
     }
+
+
+def _redact_echo(body: object) -> object:
+    """A copy of the body with ``oauth_*`` values of ``request.params`` redacted."""
+    request = body.get("request") if isinstance(body, dict) else None
+    params = request.get("params") if isinstance(request, dict) else None
+    if not isinstance(params, dict):
+        return body
+    return {**body, "request": {**request, "params": redact_params(params)}}
 
 
 def format_time(moment: datetime | None = None) -> str:

@@ -212,7 +212,7 @@ class FakeAdsApi(_Server):
     SET_COOKIE = "session=api-cookie-secret; HttpOnly"
 
     def __init__(self):
-        self.script: dict[str, deque[ApiReply]] = {}
+        self.script: dict[str, list[ApiReply]] = {}
         self.paths: list[str] = []
         self._lock = threading.Lock()
         super().__init__(_AdsApiHandler)
@@ -226,7 +226,7 @@ class FakeAdsApi(_Server):
             self.paths.append(path)
             scripted = self.script.get(path)
             if scripted:
-                return scripted.popleft()
+                return scripted.pop(0)
         return self.success(path, params)
 
     def success(self, path: str, params: dict[str, str]) -> ApiReply:
