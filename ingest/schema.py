@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from ingest.filters import DIMENSIONS
 
@@ -76,7 +76,7 @@ class RequestPage(Schema):
     next: str | None
 
 
-class StoredError(Schema):
+class StoredError(BaseModel):
     """An error as stored: the API's fields, catalog flags, and any other fields it had."""
 
     model_config = ConfigDict(extra="allow")

@@ -71,6 +71,7 @@ def test_ingested_envelopes_come_back_in_the_aggregates(api_client, worker, sinc
 
 def test_every_string_comes_back_exactly_as_sent(api_client, worker, since):
     errors = [error("INVALID_PARAMETER", text, message=text) for text in HOSTILE]
+    errors[0]["details"], errors[0]["value"], errors[0]["custom_field"] = "invalid date", "", [1]
     record = make_record(status=400, errors=errors, headers={"x-transaction-id": HOSTILE[0]})
     record["body"]["note"] = HOSTILE
     ingest(api_client, [record])
@@ -80,6 +81,8 @@ def test_every_string_comes_back_exactly_as_sent(api_client, worker, since):
     detail = get(api_client, f"/api/v1/requests/{page['results'][0]['id']}")
 
     assert [item["message"] for item in detail["errors"]] == HOSTILE
+    first = detail["errors"][0]
+    assert (first["details"], first["value"], first["custom_field"]) == ("invalid date", "", [1])
     assert detail["body"]["note"] == HOSTILE
     assert detail["transaction_id"] == HOSTILE[0]
     assert detail["request_params"] == {"account_id": "acc1"}
