@@ -223,6 +223,9 @@ def main() -> None:
         if created:
             user.delete()
     print_table(pages, args.samples)
+    stored_after = stored_envelopes()
+    if stored_after != stored:
+        print(f"note: the table changed during the run: {stored:,} -> {stored_after:,} envelopes")
     overview_p95 = max(
         percentile(page.timings_ms, 0.95) for page in pages if page.name.startswith("overview")
     )

@@ -1,22 +1,23 @@
 """One-line capture hooks for requests, httpx and the official X Ads SDK (``twitter-ads``).
 
-Each hook turns every response into an ingest record (``records.make_record``) and hands it
-to a shipper. A hook never raises: a failure inside it is logged at debug level and counted
-in ``shipper.stats()["hook_errors"]``. requests, httpx and twitter_ads are imported only
-inside the functions that need them, so this module imports without them.
+Each hook captures every response as a ``records.CapturedResponse`` (credentials redacted at
+once, the body decoded later on the shipper's thread) and hands it to a shipper. A hook never
+raises: a failure inside it is logged at debug level and counted in
+``shipper.stats()["hook_errors"]``. requests, httpx and twitter_ads are imported only inside
+the functions that need them, so this module imports without them.
 """
 
 import functools
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
 
-from ingest.client.records import make_record
+from ingest.client.records import CapturedResponse
 
 logger = logging.getLogger("xads.capture")
 
@@ -43,10 +44,9 @@ def _hook_failed(shipper: Shipper) -> None:
         logger.debug("counting the hook error failed", exc_info=True)
 
 
-def _started_at(elapsed_seconds: float | None) -> datetime:
-    """When the request started: now minus its elapsed time (now when unknown)."""
-    now = datetime.now(UTC)
-    return now if elapsed_seconds is None else now - timedelta(seconds=elapsed_seconds)
+def _started_at(elapsed_seconds: float | None) -> float:
+    """When the request started, in epoch seconds: now minus its elapsed time."""
+    return time.time() - (elapsed_seconds or 0.0)
 
 
 def _marked(hook: Callable, shipper: Shipper) -> Callable:
@@ -82,18 +82,18 @@ def instrument_requests_session(session: Any, shipper: Shipper) -> Any:
 def _requests_hook(shipper: Shipper) -> Callable:
     def capture_response(response: Any, **kwargs: Any) -> None:
         try:
-            shipper.capture(_requests_record(response, streamed=bool(kwargs.get("stream"))))
+            shipper.capture(_requests_capture(response, streamed=bool(kwargs.get("stream"))))
         except Exception:
             _hook_failed(shipper)
 
     return _marked(capture_response, shipper)
 
 
-def _requests_record(response: Any, streamed: bool) -> dict:
-    """The ingest record of a ``requests.Response``."""
+def _requests_capture(response: Any, streamed: bool) -> CapturedResponse:
+    """Capture a ``requests.Response``."""
     elapsed = response.elapsed.total_seconds()
     headers = response.headers
-    return make_record(
+    return CapturedResponse(
         response.request.method,
         response.url,
         response.status_code,
@@ -131,7 +131,7 @@ def _httpx_hook(shipper: Shipper) -> Callable[[Any], None]:
     def capture_response(response: Any) -> None:
         try:
             response.read()
-            shipper.capture(_httpx_record(response))
+            shipper.capture(_httpx_capture(response))
         except Exception:
             _hook_failed(shipper)
 
@@ -142,21 +142,21 @@ def _httpx_async_hook(shipper: Shipper) -> Callable[[Any], Awaitable[None]]:
     async def capture_response(response: Any) -> None:
         try:
             await response.aread()
-            shipper.capture(_httpx_record(response))
+            shipper.capture(_httpx_capture(response))
         except Exception:
             _hook_failed(shipper)
 
     return _marked(capture_response, shipper)
 
 
-def _httpx_record(response: Any) -> dict:
-    """The ingest record of an ``httpx.Response`` whose body has been read."""
+def _httpx_capture(response: Any) -> CapturedResponse:
+    """Capture an ``httpx.Response`` whose body has been read."""
     try:
         elapsed = response.elapsed.total_seconds()
     except RuntimeError:  # elapsed is set when the response is closed
         elapsed = None
     headers = response.headers
-    return make_record(
+    return CapturedResponse(
         response.request.method,
         str(response.url),
         response.status_code,

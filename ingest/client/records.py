@@ -1,26 +1,71 @@
-"""Build one ingest record from the parts of an HTTP response: redacted and size-bounded.
+"""Build one ingest record from the parts of an HTTP response, in two halves.
 
-Credentials are removed here, before the record is queued, so they never leave the process:
-the values of Authorization, Cookie, Set-Cookie and Proxy-Authorization headers, of
-``oauth_*`` query parameters and of ``oauth_*`` keys in the API's ``request.params`` echo
-become ``[redacted]`` (the server's own rules, reused).
+``CapturedResponse(...)`` is the caller's half, kept cheap: it removes credentials at once,
+so they are never queued and never leave the process (the values of Authorization, Cookie,
+Set-Cookie and Proxy-Authorization headers and of ``oauth_*`` query parameters become
+``[redacted]``, by the server's own rules), and keeps at most what can be sent of the body.
+``to_record()`` is the shipper thread's half: it decodes the body, redacts ``oauth_*`` keys
+in the API's ``request.params`` echo and formats the time. ``make_record`` does both.
 """
 
 import math
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from ingest.client import codec
+from ingest.client.bodies import bounded_head, decode_body
 from ingest.redact import redact_headers, redact_params, redact_url
 
-# The server refuses records over 1 MB; a body is kept under this many bytes of JSON.
-BODY_MAX_BYTES = 900_000
-TRUNCATION_MARKER = "\n[truncated by the capture client: the body had {total} bytes]"
-BINARY_PLACEHOLDER = "[binary body not captured: {size} bytes of {media_type}]"
-# A JSON string escape is at most 6 bytes per character, so shorter texts always fit.
-_ALWAYS_FITS_CHARS = BODY_MAX_BYTES // 6
-_TEXT_MEDIA_MARKERS = ("text/", "json", "xml", "javascript", "html", "x-www-form-urlencoded")
-_DEFAULT_CHARSET = "utf-8"
+
+class CapturedResponse:
+    """One response as captured on the caller's thread: redacted, body not yet decoded.
+
+    ``occurred_at`` is a datetime (naive means UTC) or epoch seconds; default: now.
+    """
+
+    __slots__ = (
+        "body",
+        "body_size",
+        "content_type",
+        "elapsed_seconds",
+        "headers",
+        "method",
+        "occurred_at",
+        "status",
+        "url",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        status: int,
+        headers: Mapping[str, str] | None,
+        body: bytes | str | None,
+        content_type: str | None = None,
+        elapsed_seconds: float | None = None,
+        occurred_at: datetime | float | None = None,
+    ) -> None:
+        self.method = str(method).upper()
+        self.url = redact_url(str(url))
+        self.status = int(status)
+        self.headers = redact_headers(headers or {})
+        self.body, self.body_size = bounded_head(body)
+        self.content_type = content_type
+        self.elapsed_seconds = elapsed_seconds
+        self.occurred_at = time.time() if occurred_at is None else occurred_at
+
+    def to_record(self) -> dict:
+        """The ingest record: body decoded and its parameter echo redacted, time formatted."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "status": self.status,
+            "headers": self.headers,
+            "body": _redact_echo(decode_body(self.body, self.content_type, self.body_size)),
+            "occurred_at": format_time(self.occurred_at),
+            "duration_ms": _duration_ms(self.elapsed_seconds),
+        }
 
 
 def make_record(
@@ -31,23 +76,17 @@ def make_record(
     body: bytes | str | None,
     content_type: str | None = None,
     elapsed_seconds: float | None = None,
-    occurred_at: datetime | None = None,
+    occurred_at: datetime | float | None = None,
 ) -> dict:
     """Return the ingest record of one response, credentials redacted.
 
     ``body`` is the response body as bytes or text (None when it was not read); a JSON body
-    becomes an object or array, anything else stays text. ``occurred_at`` defaults to now; a
-    naive datetime is taken as UTC.
+    becomes an object or array, anything else stays text (see ``bodies.decode_body``).
     """
-    return {
-        "method": str(method).upper(),
-        "url": redact_url(str(url)),
-        "status": int(status),
-        "headers": redact_headers(headers or {}),
-        "body": _redact_echo(decode_body(body, content_type)),
-        "occurred_at": format_time(occurred_at),
-        "duration_ms": _duration_ms(elapsed_seconds),
-    }
+    parts = CapturedResponse(
+        method, url, status, headers, body, content_type, elapsed_seconds, occurred_at
+    )
+    return parts.to_record()
 
 
 def _redact_echo(body: object) -> object:
@@ -59,10 +98,14 @@ def _redact_echo(body: object) -> object:
     return {**body, "request": {**request, "params": redact_params(params)}}
 
 
-def format_time(moment: datetime | None = None) -> str:
-    """ISO-8601 in UTC with a Z, e.g. ``2026-11-20T05:00:00.123Z`` (now when None)."""
-    moment = datetime.now(UTC) if moment is None else moment
-    if moment.tzinfo is None:
+def format_time(moment: datetime | float | None = None) -> str:
+    """ISO-8601 in UTC with a Z, e.g. ``2026-11-20T05:00:00.123Z`` (now when None).
+
+    A naive datetime is taken as UTC; a number is epoch seconds.
+    """
+    if moment is None or isinstance(moment, int | float):
+        moment = datetime.fromtimestamp(time.time() if moment is None else moment, UTC)
+    elif moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -72,103 +115,3 @@ def _duration_ms(elapsed_seconds: float | None) -> float | None:
     if elapsed_seconds is None or not math.isfinite(elapsed_seconds) or elapsed_seconds < 0:
         return None
     return round(elapsed_seconds * 1000, 3)
-
-
-def decode_body(body: bytes | str | None, content_type: str | None = None) -> object:
-    """The body as the ingest contract wants it: a JSON object or array, a string, or None.
-
-    JSON is decoded when the content type says so or the text starts like an object or
-    array. Binary media types are replaced by a short placeholder; texts are cut, with a
-    marker, so that the body stays within BODY_MAX_BYTES once encoded.
-    """
-    if body is None:
-        return None
-    media_type, charset = _parse_content_type(content_type)
-    if isinstance(body, str):
-        return _json_or_text(body, media_type, None)
-    data = bytes(body)
-    if not _is_text(media_type):
-        return BINARY_PLACEHOLDER.format(size=len(data), media_type=media_type)
-    if len(data) > BODY_MAX_BYTES:
-        return _bounded_text(_decode(data[:BODY_MAX_BYTES], charset), len(data))
-    return _json_or_text(data, media_type, charset)
-
-
-def _json_or_text(data: bytes | str, media_type: str, charset: str | None) -> object:
-    """Decoded JSON when the body is a JSON object or array, else the bounded text."""
-    if len(data) <= BODY_MAX_BYTES and _may_be_json(data, media_type):
-        parsed = _parse_json(data)
-        if parsed is not None:
-            return parsed
-    text = data if isinstance(data, str) else _decode(data, charset or _DEFAULT_CHARSET)
-    return _bounded_text(text, None)
-
-
-def _parse_content_type(content_type: str | None) -> tuple[str, str]:
-    """The lower-case media type and the charset (UTF-8 unless one is given)."""
-    if not content_type:
-        return "", _DEFAULT_CHARSET
-    media_type, _, parameters = str(content_type).partition(";")
-    charset = _DEFAULT_CHARSET
-    for parameter in parameters.split(";"):
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset" and value.strip(' "'):
-            charset = value.strip(' "')
-    return media_type.strip().lower(), charset
-
-
-def _is_text(media_type: str) -> bool:
-    """True for an unknown media type and for the textual ones."""
-    return not media_type or any(marker in media_type for marker in _TEXT_MEDIA_MARKERS)
-
-
-def _may_be_json(data: bytes | str, media_type: str) -> bool:
-    """True when the media type says JSON or the body starts like an object or array."""
-    if "json" in media_type:
-        return True
-    start = data[:64].lstrip()[:1]
-    return start in ("{", "[", b"{", b"[")
-
-
-def _parse_json(data: bytes | str) -> dict | list | None:
-    """The decoded object or array, or None when the body is not one."""
-    try:
-        parsed = codec.loads(data)
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, dict | list) else None
-
-
-def _decode(data: bytes, charset: str) -> str:
-    """Decode with the declared charset (UTF-8 when unknown); bad bytes become U+FFFD."""
-    try:
-        return data.decode(charset, "replace")
-    except LookupError:
-        return data.decode(_DEFAULT_CHARSET, "replace")
-
-
-def _bounded_text(text: str, total_bytes: int | None) -> str:
-    """The text, NUL-free (the database cannot store NUL) and within BODY_MAX_BYTES as JSON.
-
-    ``total_bytes`` is the size of the original body when ``text`` is only its beginning.
-    """
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
-    if total_bytes is None and len(text) <= _ALWAYS_FITS_CHARS:
-        return text
-    encoded_size = len(codec.dumps(text))
-    if total_bytes is None and encoded_size <= BODY_MAX_BYTES:
-        return text
-    if total_bytes is None:
-        total_bytes = len(text.encode("utf-8", "replace"))
-    return _truncate(text, encoded_size, total_bytes)
-
-
-def _truncate(text: str, encoded_size: int, total_bytes: int) -> str:
-    """Cut the text so that it and the truncation marker fit in BODY_MAX_BYTES as JSON."""
-    marker = TRUNCATION_MARKER.format(total=total_bytes)
-    budget = BODY_MAX_BYTES - len(codec.dumps(marker))
-    while encoded_size > budget:
-        text = text[: len(text) * budget // encoded_size]
-        encoded_size = len(codec.dumps(text))
-    return text + marker

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from ingest.client import codec
 from ingest.client.backoff import backoff_delay, is_retryable, retry_after_seconds
+from ingest.client.records import CapturedResponse
 from ingest.client.transport import ingest_url, post_batch
 
 logger = logging.getLogger("xads.capture")
@@ -26,7 +27,7 @@ logger = logging.getLogger("xads.capture")
 # past BATCH_SOFT_MAX_BYTES, so even with one more maximal record it stays under the limit.
 RECORD_MAX_BYTES = 1_000_000
 BATCH_SOFT_MAX_BYTES = 9_000_000
-EXIT_TIMEOUT_SECONDS = 5.0
+EXIT_TIMEOUT_SECONDS = 2.0  # the most a process exit waits for unsent records
 RETRY_AFTER_MAX_SECONDS = 120.0
 STAT_NAMES = ("captured", "sent", "rejected", "dropped", "failed_batches", "retries", "hook_errors")
 
@@ -78,8 +79,9 @@ class EnvelopeShipper:
 
     # --- the caller's side -------------------------------------------------------------
 
-    def capture(self, record: dict) -> None:
-        """Queue one ingest record; O(1), never blocks on I/O, never raises."""
+    def capture(self, record: dict | CapturedResponse) -> None:
+        """Queue one ingest record (a dict, or a CapturedResponse that the sender thread
+        turns into one); O(1), never blocks on I/O, never raises."""
         try:
             with self._lock:
                 self._stats["captured"] += 1
@@ -323,9 +325,11 @@ def _is_network_error(error: Exception) -> bool:
     return network and not isinstance(error, http.client.InvalidURL)
 
 
-def _encode(record: dict) -> bytes | None:
+def _encode(record: dict | CapturedResponse) -> bytes | None:
     """The record as JSON with an idempotency ``id``; None (logged) when it cannot be sent."""
     try:
+        if isinstance(record, CapturedResponse):
+            record = record.to_record()
         if "id" not in record:
             record = {**record, "id": uuid.uuid4().hex}
         encoded = codec.dumps(record)

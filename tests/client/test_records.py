@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import orjson
 import pytest
 
-from ingest.client.records import BODY_MAX_BYTES, decode_body, format_time, make_record
+from ingest.client.bodies import BODY_MAX_BYTES, decode_body
+from ingest.client.records import format_time, make_record
 from ingest.validate import check_record_size, validate_record
 
 

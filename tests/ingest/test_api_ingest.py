@@ -1,5 +1,7 @@
 """The ingest contract at the HTTP boundary: answers for good and bad batches."""
 
+import json
+
 import orjson
 import pytest
 from django.test import override_settings
@@ -120,3 +122,25 @@ def test_broker_down_gets_503_and_nothing_is_lost_silently(ingest_client):
     assert answer.status_code == 503
     assert answer["Retry-After"]
     assert queued_batches() == 0
+
+
+def test_a_record_nested_too_deeply_is_rejected_alone(ingest_client):
+    deep = []
+    for _ in range(300):
+        deep = [deep]
+    records = [make_record(), {**make_record(), "body": deep}]
+
+    answer = post(ingest_client, None, raw=json.dumps(records).encode())  # orjson stops at 254
+
+    assert answer.json()["accepted"] == 1
+    assert answer.json()["rejected"][0]["index"] == 1
+    assert "nested too deeply" in answer.json()["rejected"][0]["error"]
+
+
+def test_a_nul_anywhere_rejects_only_its_record(ingest_client):
+    records = [make_record(), {**make_record(), "body": {"message": "a\u0000b"}}]
+
+    answer = post(ingest_client, records)
+
+    assert answer.json()["accepted"] == 1
+    assert "NUL" in answer.json()["rejected"][0]["error"]

@@ -347,13 +347,13 @@ def test_non_finite_float_in_body_is_rejected():
     )
 
 
-def test_body_nested_64_levels_is_accepted():
-    assert validate_record(record(body=nested_lists(64))).body == nested_lists(64)
+def test_body_nested_252_levels_is_accepted():
+    assert validate_record(record(body=nested_lists(252))).body == nested_lists(252)
 
 
 def test_very_deep_body_is_rejected_without_recursion_error():
     assert rejection(record(body=nested_lists(10_000))) == (
-        "body is nested too deeply (more than 64 levels)"
+        "body is nested too deeply (more than 252 levels)"
     )
 
 
