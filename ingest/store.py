@@ -8,7 +8,6 @@ import orjson
 from django.db import connection, transaction
 
 from ingest.parse import ParsedEnvelope
-from ingest.rollups import day_start, error_deltas, hour_start, request_deltas, sort_key
 
 ENVELOPE_COLUMNS = (
     "dedup_key",
@@ -39,18 +38,6 @@ ERROR_COLUMNS = (
     "status",
     "occurred_at",
 )
-REQUEST_KEY_COLUMNS = ("bucket", "account_id", "endpoint", "status")
-REQUEST_COUNT_COLUMNS = ("requests", "failed_requests", "errors")
-ERROR_KEY_COLUMNS = (*REQUEST_KEY_COLUMNS, "code", "parameter")
-ERROR_COUNT_COLUMNS = ("errors", "pair_requests", "code_requests", "parameter_requests")
-KEY_TYPES = {
-    "bucket": "timestamptz",
-    "account_id": "text",
-    "endpoint": "text",
-    "status": "smallint",
-    "code": "text",
-    "parameter": "text",
-}
 
 STAGING_SQL = (
     "CREATE TEMP TABLE IF NOT EXISTS envelope_staging ON COMMIT DELETE ROWS AS "
@@ -133,8 +120,7 @@ def store_envelopes(keyed: Sequence[tuple[str, ParsedEnvelope]], received_at) ->
         ids_by_key = dict((key, envelope_id) for envelope_id, key in cursor.fetchall())
         stored = [(ids_by_key[key], env) for key, env in keyed if key in ids_by_key]
         _copy_errors(cursor, stored)
-        envelopes = [envelope for _, envelope in stored]
-        _upsert_rollups(cursor, envelopes)
+        upsert_rollups(cursor, [envelope_id for envelope_id, _ in stored])
     return len(stored)
 
 
@@ -147,43 +133,52 @@ def _copy_errors(cursor, stored: list[tuple[int, ParsedEnvelope]]) -> None:
                 copy.write_row(row)
 
 
-def _upsert_rollups(cursor, envelopes: list[ParsedEnvelope]) -> None:
-    # Always in this table order, rows sorted: concurrent workers lock in the same order.
-    for table, truncate in (
-        ("ingest_hourlyrequestrollup", hour_start),
-        ("ingest_dailyrequestrollup", day_start),
-    ):
-        _upsert(
-            cursor,
-            table,
-            REQUEST_KEY_COLUMNS,
-            REQUEST_COUNT_COLUMNS,
-            request_deltas(envelopes, truncate),
-        )
-    for table, truncate in (
-        ("ingest_hourlyerrorrollup", hour_start),
-        ("ingest_dailyerrorrollup", day_start),
-    ):
-        _upsert(
-            cursor, table, ERROR_KEY_COLUMNS, ERROR_COUNT_COLUMNS, error_deltas(envelopes, truncate)
-        )
+REQUEST_ROLLUP_SQL = """
+INSERT INTO {table} AS r (bucket, account_id, endpoint, status, requests, failed_requests, errors)
+SELECT date_trunc('{unit}', occurred_at, 'UTC'), account_id, endpoint, status,
+       count(*), count(*) FILTER (WHERE failed), sum(error_count)
+FROM ingest_envelope WHERE id = ANY(%s)
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+ON CONFLICT (bucket, account_id, endpoint, status) DO UPDATE SET
+  requests = r.requests + EXCLUDED.requests,
+  failed_requests = r.failed_requests + EXCLUDED.failed_requests,
+  errors = r.errors + EXCLUDED.errors
+"""
+# Each request counts once per code, per parameter and per (code, parameter): on the row of
+# its first error with that code, parameter or pair (see ingest.models.ErrorRollup).
+ERROR_ROLLUP_SQL = """
+INSERT INTO {table} AS r (bucket, account_id, endpoint, status, code, parameter, errors,
+                          pair_requests, code_requests, parameter_requests)
+SELECT date_trunc('{unit}', occurred_at, 'UTC'), account_id, endpoint, status, code, parameter,
+       count(*), count(*) FILTER (WHERE pair_rank = 1), count(*) FILTER (WHERE code_rank = 1),
+       count(*) FILTER (WHERE parameter_rank = 1)
+FROM (
+  SELECT *,
+    row_number() OVER (PARTITION BY envelope_id, code, parameter ORDER BY position) pair_rank,
+    row_number() OVER (PARTITION BY envelope_id, code ORDER BY position) code_rank,
+    row_number() OVER (PARTITION BY envelope_id, parameter ORDER BY position) parameter_rank
+  FROM ingest_error WHERE envelope_id = ANY(%s)
+) AS ranked
+GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+ON CONFLICT (bucket, account_id, endpoint, status, code, parameter) DO UPDATE SET
+  errors = r.errors + EXCLUDED.errors,
+  pair_requests = r.pair_requests + EXCLUDED.pair_requests,
+  code_requests = r.code_requests + EXCLUDED.code_requests,
+  parameter_requests = r.parameter_requests + EXCLUDED.parameter_requests
+"""
+ROLLUP_STATEMENTS = [
+    REQUEST_ROLLUP_SQL.format(table="ingest_hourlyrequestrollup", unit="hour"),
+    REQUEST_ROLLUP_SQL.format(table="ingest_dailyrequestrollup", unit="day"),
+    ERROR_ROLLUP_SQL.format(table="ingest_hourlyerrorrollup", unit="hour"),
+    ERROR_ROLLUP_SQL.format(table="ingest_dailyerrorrollup", unit="day"),
+]
 
 
-def _upsert(cursor, table: str, key_columns, count_columns, deltas: dict) -> None:
-    if not deltas:
-        return
-    keys = sorted(deltas, key=sort_key)
-    columns = [*key_columns, *count_columns]
-    arrays = [[key[i] for key in keys] for i in range(len(key_columns))]
-    arrays += [[deltas[key][i] for key in keys] for i in range(len(count_columns))]
-    types = [KEY_TYPES[name] for name in key_columns] + ["bigint"] * len(count_columns)
-    unnest = ", ".join(f"%s::{sql_type}[]" for sql_type in types)
-    updates = ", ".join(f"{name} = {table}.{name} + EXCLUDED.{name}" for name in count_columns)
-    conflict = ", ".join(key_columns)
-    cursor.execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(columns)} FROM unnest({unnest}) WITH ORDINALITY "
-        f"AS u({', '.join(columns)}, ordinal) ORDER BY ordinal "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
-        arrays,
-    )
+def upsert_rollups(cursor, envelope_ids: list[int]) -> None:
+    """Add the newly stored envelopes (and their errors) to the rollups, counted by
+    PostgreSQL from the rows just written.
+
+    Always in this table order and with rows sorted by key, so that concurrent workers lock
+    rollup rows in the same order and cannot deadlock."""
+    for statement in ROLLUP_STATEMENTS:
+        cursor.execute(statement, [envelope_ids])
