@@ -116,8 +116,9 @@ class ErrorRollup(models.Model):
 
     `pair_requests` counts the requests with at least one error of this (code, parameter).
     `code_requests` counts each request once per code: on the row of the first error with that
-    code; `parameter_requests` likewise per parameter. Sums of these columns are therefore
-    exact distinct-request counts when a query groups or filters by one code or parameter.
+    code; `parameter_requests` likewise per parameter; `first_error_requests` once, on the row
+    of its first error. Sums of these columns are therefore exact distinct-request counts when
+    a query groups or filters by one code or parameter, or counts failed requests alone.
     """
 
     bucket = models.DateTimeField()
@@ -130,6 +131,7 @@ class ErrorRollup(models.Model):
     pair_requests = models.BigIntegerField()
     code_requests = models.BigIntegerField()
     parameter_requests = models.BigIntegerField()
+    first_error_requests = models.BigIntegerField(default=0)
 
     class Meta:
         abstract = True

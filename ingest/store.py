@@ -145,13 +145,14 @@ ON CONFLICT (bucket, account_id, endpoint, status) DO UPDATE SET
   errors = r.errors + EXCLUDED.errors
 """
 # Each request counts once per code, per parameter and per (code, parameter): on the row of
-# its first error with that code, parameter or pair (see ingest.models.ErrorRollup).
+# its first error with that code, parameter or pair; and once on the row of its first error
+# (see ingest.models.ErrorRollup).
 ERROR_ROLLUP_SQL = """
 INSERT INTO {table} AS r (bucket, account_id, endpoint, status, code, parameter, errors,
-                          pair_requests, code_requests, parameter_requests)
+                          pair_requests, code_requests, parameter_requests, first_error_requests)
 SELECT date_trunc('{unit}', occurred_at, 'UTC'), account_id, endpoint, status, code, parameter,
        count(*), count(*) FILTER (WHERE pair_rank = 1), count(*) FILTER (WHERE code_rank = 1),
-       count(*) FILTER (WHERE parameter_rank = 1)
+       count(*) FILTER (WHERE parameter_rank = 1), count(*) FILTER (WHERE position = 0)
 FROM (
   SELECT *,
     row_number() OVER (PARTITION BY envelope_id, code, parameter ORDER BY position) pair_rank,
@@ -164,7 +165,8 @@ ON CONFLICT (bucket, account_id, endpoint, status, code, parameter) DO UPDATE SE
   errors = r.errors + EXCLUDED.errors,
   pair_requests = r.pair_requests + EXCLUDED.pair_requests,
   code_requests = r.code_requests + EXCLUDED.code_requests,
-  parameter_requests = r.parameter_requests + EXCLUDED.parameter_requests
+  parameter_requests = r.parameter_requests + EXCLUDED.parameter_requests,
+  first_error_requests = r.first_error_requests + EXCLUDED.first_error_requests
 """
 ROLLUP_STATEMENTS = [
     REQUEST_ROLLUP_SQL.format(table="ingest_hourlyrequestrollup", unit="hour"),

@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import threading
+import time
 import uuid
 import weakref
 from collections import deque
@@ -29,6 +30,7 @@ RECORD_MAX_BYTES = 1_000_000
 BATCH_SOFT_MAX_BYTES = 9_000_000
 EXIT_TIMEOUT_SECONDS = 2.0  # the most a process exit waits for unsent records
 RETRY_AFTER_MAX_SECONDS = 120.0
+YIELD_EVERY_RECORDS = 32
 STAT_NAMES = ("captured", "sent", "rejected", "dropped", "failed_batches", "retries", "hook_errors")
 
 
@@ -165,6 +167,9 @@ class EnvelopeShipper:
         self._in_flight = 0
         self._overflowed = 0
         self._flush_requests = 0
+        # Idempotency ids: unique per shipper and process, cheaper than a uuid per record.
+        self._id_prefix = f"{uuid.uuid4().hex}-"
+        self._id_counter = itertools.count()
         self._thread = threading.Thread(target=self._run, name="xads-capture", daemon=True)
         try:
             self._thread.start()
@@ -233,7 +238,9 @@ class EnvelopeShipper:
                     break
                 record = self._queue.popleft()
                 self._in_flight += 1
-            encoded = _encode(record)
+            encoded = _encode(record, f"{self._id_prefix}{next(self._id_counter):x}")
+            if len(parts) % YIELD_EVERY_RECORDS == 0:
+                time.sleep(0)  # let the caller's threads have the interpreter
             if encoded is None:
                 self._settle(1, dropped=1)
                 continue
@@ -325,13 +332,14 @@ def _is_network_error(error: Exception) -> bool:
     return network and not isinstance(error, http.client.InvalidURL)
 
 
-def _encode(record: dict | CapturedResponse) -> bytes | None:
-    """The record as JSON with an idempotency ``id``; None (logged) when it cannot be sent."""
+def _encode(record: dict | CapturedResponse, record_id: str) -> bytes | None:
+    """The record as JSON, with ``record_id`` as its idempotency ``id`` unless it has one;
+    None (logged) when it cannot be sent."""
     try:
         if isinstance(record, CapturedResponse):
             record = record.to_record()
         if "id" not in record:
-            record = {**record, "id": uuid.uuid4().hex}
+            record = {**record, "id": record_id}
         encoded = codec.dumps(record)
     except Exception as error:
         logger.warning("capture: dropped a record that cannot be encoded: %r", error)

@@ -1,5 +1,6 @@
 """EnvelopeShipper against a real local ingest server: batching, drops, retries, draining."""
 
+import re
 import subprocess
 import sys
 import time
@@ -62,7 +63,7 @@ def test_every_record_gets_an_idempotency_id_and_a_given_one_is_kept(ingest_serv
     shipper.capture(record(2, id="mine-2"))
     assert shipper.flush(5)
     ids = [item["id"] for item in ingest_server.posts[0].records]
-    assert ids[1] == "mine-2" and len(ids[0]) == 32
+    assert ids[1] == "mine-2" and re.fullmatch(r"[0-9a-f]{32}-[0-9a-f]+", ids[0])
 
 
 # --- a full queue drops the oldest --------------------------------------------------------
