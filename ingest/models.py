@@ -75,6 +75,7 @@ class Error(models.Model):
 
     envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="+")
     position = models.SmallIntegerField()
+    item_index = models.IntegerField(null=True, help_text="Item of a batch request, if any.")
     code = models.TextField()
     parameter = models.TextField(null=True)
     account_id = models.TextField(null=True)

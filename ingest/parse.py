@@ -5,7 +5,7 @@ Strings are kept exactly as sent; the only changes are credential redaction (URL
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ingest.catalog import CATALOG, generic_code_for_status
@@ -40,6 +40,7 @@ class ParsedError:
     unknown: bool
     mismatch: bool
     synthesized: bool
+    item_index: int | None = None  # for a batch endpoint's operation_errors: the item's place
 
     def as_json(self) -> dict:
         """Return the error as a JSON-ready dict; `extra` keys never replace the main ones."""
@@ -52,6 +53,7 @@ class ParsedError:
             "unknown": self.unknown,
             "mismatch": self.mismatch,
             "synthesized": self.synthesized,
+            "item_index": self.item_index,
         }
         return main | {key: item for key, item in self.extra.items() if key not in main}
 
@@ -186,17 +188,31 @@ def _synthesized_error(status: int) -> ParsedError:
     )
 
 
+def _operation_errors(body: object, status: int, first_position: int) -> list[ParsedError]:
+    """Item-level errors of a batch endpoint: ``operation_errors`` is aligned with the items
+    sent, each entry empty or a list of error objects."""
+    entries = body.get("operation_errors") if isinstance(body, dict) else None
+    if not isinstance(entries, list):
+        return []
+    errors = []
+    for item_index, entry in enumerate(entries):
+        for element in entry if isinstance(entry, list) else []:
+            error = _error_from_element(first_position + len(errors), element, status)
+            errors.append(replace(error, item_index=item_index))
+    return errors
+
+
 def _parse_errors(body: object, status: int) -> tuple[ParsedError, ...]:
-    """Return the errors of a response: from ``body.errors``, else one synthesized if failed."""
+    """The errors of a response: ``body.errors``, then ``body.operation_errors``; else, for a
+    failed response, one error synthesized from its status."""
     elements = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(elements, list) and elements:
-        return tuple(
-            _error_from_element(position, element, status)
-            for position, element in enumerate(elements)
-        )
-    if status >= FAILED_STATUS_MIN:
+    errors = []
+    if isinstance(elements, list):
+        errors = [_error_from_element(i, element, status) for i, element in enumerate(elements)]
+    errors += _operation_errors(body, status, len(errors))
+    if not errors and status >= FAILED_STATUS_MIN:
         return (_synthesized_error(status),)
-    return ()
+    return tuple(errors)
 
 
 def _as_utc(moment: datetime) -> datetime:

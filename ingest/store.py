@@ -31,6 +31,7 @@ ENVELOPE_COLUMNS = (
 ERROR_COLUMNS = (
     "envelope_id",
     "position",
+    "item_index",
     "code",
     "parameter",
     "account_id",
@@ -81,6 +82,7 @@ def _error_rows(envelope_id: int, envelope: ParsedEnvelope):
         yield (
             envelope_id,
             error.position,
+            error.item_index,
             error.code,
             error.parameter,
             envelope.account_id,

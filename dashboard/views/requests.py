@@ -5,6 +5,7 @@ from dashboard.views.common import dashboard_page, page_context
 from ingest.catalog import CATALOG
 from ingest.filters import FilterError
 from ingest.queries.requests import get_request, list_requests
+from ingest.signals import api_warning, rate_limits
 
 BODY_PREVIEW_CHARS = 100_000
 
@@ -55,6 +56,8 @@ def request_detail(request, state, envelope_id: int):
             request,
             state,
             envelope=envelope,
+            api_warning=api_warning(envelope["headers"]),
+            rate_limits=rate_limits(envelope["headers"]),
             body_preview=body_text[:BODY_PREVIEW_CHARS],
             body_truncated=len(body_text) > BODY_PREVIEW_CHARS,
             body_chars=len(body_text),

@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from ingest.client.bodies import bounded_head, decode_body
-from ingest.redact import redact_headers, redact_params, redact_url
+from ingest.redact import (
+    REDACTED,
+    SECRET_HEADERS,
+    redact_headers,
+    redact_params,
+    redact_url,
+)
 
 
 class CapturedResponse:
@@ -47,9 +53,9 @@ class CapturedResponse:
         occurred_at: datetime | float | None = None,
     ) -> None:
         self.method = str(method).upper()
-        self.url = redact_url(str(url))
+        self.url = _redacted_url(str(url))
         self.status = int(status)
-        self.headers = redact_headers(headers or {})
+        self.headers = _redacted_headers(headers)
         self.body, self.body_size = bounded_head(body)
         self.content_type = content_type
         self.elapsed_seconds = elapsed_seconds
@@ -87,6 +93,36 @@ def make_record(
         method, url, status, headers, body, content_type, elapsed_seconds, occurred_at
     )
     return parts.to_record()
+
+
+def redact_record(record: Mapping) -> dict:
+    """A copy of a hand-made ingest record with its credentials redacted (url, headers and
+    the ``request.params`` echo); fields of the wrong type are left for the server to judge."""
+    redacted = dict(record)
+    if isinstance(redacted.get("url"), str):
+        redacted["url"] = redact_url(redacted["url"])
+    if isinstance(redacted.get("headers"), Mapping):
+        redacted["headers"] = redact_headers(redacted["headers"])
+    if "body" in redacted:
+        redacted["body"] = _redact_echo(redacted["body"])
+    return redacted
+
+
+def _redacted_url(url: str) -> str:
+    """redact_url, skipped for a URL that cannot hold a secret: without "@" there is no
+    userinfo, and without "%" or "oauth_" no parameter name can start with oauth_."""
+    if "@" in url or "%" in url or "oauth_" in url.lower():
+        return redact_url(url)
+    return url
+
+
+def _redacted_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """redact_headers, with a fast path for requests' CaseInsensitiveDict: its
+    ``lower_items()`` are (lower-case name, value) pairs, cheaper than its generic items()."""
+    lower_items = getattr(headers, "lower_items", None)
+    if lower_items is None:
+        return redact_headers(headers or {})
+    return {name: REDACTED if name in SECRET_HEADERS else value for name, value in lower_items()}
 
 
 def _redact_echo(body: object) -> object:

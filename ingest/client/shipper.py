@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from ingest.client import codec
 from ingest.client.backoff import backoff_delay, is_retryable, retry_after_seconds
-from ingest.client.records import CapturedResponse
+from ingest.client.records import CapturedResponse, redact_record
 from ingest.client.transport import ingest_url, post_batch
 
 logger = logging.getLogger("xads.capture")
@@ -41,7 +41,8 @@ class EnvelopeShipper:
     ``flush_interval_seconds``. When ``queue_max_records`` are waiting, the oldest is
     dropped. 429, 5xx and network errors are retried with exponential backoff and full
     jitter (honouring Retry-After); other refusals drop the batch with a warning. Every
-    record gets an ``id`` (unless it has one), so a retried batch is stored once.
+    record gets an ``id`` (unless it has one), so a retried batch is stored once, and
+    hand-made dict records are redacted like captured responses before they are encoded.
 
     ``stats()`` counts: captured, sent (accepted by the server), rejected (refused one by
     one in a 202), dropped (lost for any other reason: queue full, shipper closed, batch
@@ -337,9 +338,10 @@ def _encode(record: dict | CapturedResponse, record_id: str) -> bytes | None:
     None (logged) when it cannot be sent."""
     try:
         if isinstance(record, CapturedResponse):
-            record = record.to_record()
-        if "id" not in record:
-            record = {**record, "id": record_id}
+            record = record.to_record()  # redacted when captured
+        else:
+            record = redact_record(record)
+        record.setdefault("id", record_id)
         encoded = codec.dumps(record)
     except Exception as error:
         logger.warning("capture: dropped a record that cannot be encoded: %r", error)

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 import pytest
+import requests
 
 from ingest.client.bodies import BODY_MAX_BYTES, decode_body
 from ingest.client.records import format_time, make_record
@@ -114,6 +115,25 @@ def test_credentials_are_redacted_before_the_record_exists():
         "Proxy-Authorization": "[redacted]",
         "x-rate-limit-remaining": "10",
     }
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/12/accounts?oauth%5Ftoken=t&x=1", "/12/accounts?oauth%5Ftoken=[redacted]&x=1"),
+        ("/12/accounts?OAUTH_TOKEN=t", "/12/accounts?OAUTH_TOKEN=[redacted]"),
+        ("https://a:b@ads-api.x.com/12", "https://a:[redacted]@ads-api.x.com/12"),
+        ("https://ads-api.x.com/12/accounts?count=5", "https://ads-api.x.com/12/accounts?count=5"),
+    ],
+)
+def test_urls_are_redacted_with_the_servers_rules(url, expected):
+    assert build(b"", url=url)["url"] == expected
+
+
+def test_requests_headers_are_redacted_with_lower_case_names():
+    headers = requests.structures.CaseInsensitiveDict({"Set-Cookie": "s", "X-Transaction-Id": "t"})
+    record = build(b"", headers=headers)
+    assert record["headers"] == {"set-cookie": "[redacted]", "x-transaction-id": "t"}
 
 
 @pytest.mark.parametrize(

@@ -299,3 +299,17 @@ def test_secrets_never_reach_the_server(ingest_server, shipper):
     [stored] = ingest_server.stored
     assert stored["url"].endswith("?oauth_token=[redacted]&count=5")
     assert stored["headers"]["x-transaction-id"] == "tx-1"
+
+
+def test_hand_made_records_are_redacted_too(ingest_server, shipper):
+    shipper.capture(
+        {
+            "status": 200,
+            "url": "/12/accounts?OAuth_Token=tok-secret",
+            "headers": {"Set-Cookie": "s=cookie-secret"},
+            "body": {"request": {"params": {"oauth_nonce": "nonce-secret"}}},
+        }
+    )
+    assert shipper.flush(5)
+    assert b"secret" not in ingest_server.posts[0].body
+    assert len(ingest_server.stored) == 1

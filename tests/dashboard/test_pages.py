@@ -175,3 +175,25 @@ def test_unknown_request_gets_the_styled_404(viewer):
 
     assert answer.status_code == 404
     assert "Not found" in answer.content.decode()
+
+
+def test_request_detail_shows_batch_item_errors_rate_limits_and_deprecation(viewer):
+    record = make_record(
+        status=200,
+        account="acc-z",
+        headers={
+            "x-api-warn": "deprecated endpoint",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": "1795000000",
+        },
+    )
+    record["body"]["operation_errors"] = [[], [error("INVALID_PARAMETER", "name")]]
+    store_records([record])
+    listing = viewer.get("/requests/", {"account": "acc-z"}).content.decode()
+    request_id = re.search(r'href="/requests/(\d+)/" data-request-link', listing)[1]
+
+    html = viewer.get(f"/requests/{request_id}/").content.decode()
+
+    assert '<td class="num">#1</td>' in html
+    assert "deprecated endpoint" in html
+    assert "<code>x-rate-limit-remaining</code>: 0" in html

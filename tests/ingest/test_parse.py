@@ -80,6 +80,7 @@ def test_error_as_json_lists_main_fields_then_extra():
         "unknown": False,
         "mismatch": False,
         "synthesized": False,
+        "item_index": None,
         "hint": "use ISO-8601",
     }
 
@@ -460,3 +461,33 @@ def test_huge_codes_and_accounts_are_cut_to_fit_an_index():
     assert envelope.errors[0].code == code[:CODE_KEY_MAX_CHARS]
     assert envelope.errors[0].message == code
     assert len(envelope.account_id) == 128
+
+
+def test_batch_operation_errors_are_errors_with_their_item_index():
+    body = {
+        "data": [{"id": "c1"}, None, None],
+        "operation_errors": [
+            [],
+            [{"code": "INVALID_PARAMETER", "parameter": "name", "message": "too long"}],
+            [
+                {"code": "MISSING_PARAMETER", "parameter": "funding_instrument_id"},
+                {"code": "INVALID_PARAMETER", "parameter": "start_time"},
+            ],
+        ],
+    }
+
+    envelope = parse(200, body)
+
+    assert envelope.failed
+    assert [(e.item_index, e.code, e.parameter, e.position) for e in envelope.errors] == [
+        (1, "INVALID_PARAMETER", "name", 0),
+        (2, "MISSING_PARAMETER", "funding_instrument_id", 1),
+        (2, "INVALID_PARAMETER", "start_time", 2),
+    ]
+    assert not any(e.synthesized for e in envelope.errors)
+
+
+def test_a_batch_answer_without_operation_errors_is_a_success():
+    envelope = parse(200, {"data": [{"id": "c1"}], "operation_errors": [[], []]})
+
+    assert not envelope.failed and envelope.errors == ()
