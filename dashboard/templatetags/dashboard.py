@@ -43,11 +43,17 @@ def percent(fraction: float | None, digits: int = 1) -> str:
 
 @register.filter
 def change(fraction: float | None) -> str:
-    """'+12.5%' / '-3.0%' against the previous period; 'new' when it was zero."""
+    """'+12.5% vs previous period'; a plain note when the previous period had none."""
     if fraction is None:
-        return "new"
+        return "none in the previous period"
     sign = "+" if fraction >= 0 else "-"
-    return f"{sign}{abs(fraction) * 100:.1f}%"
+    return f"{sign}{abs(fraction) * 100:.1f}% vs previous period"
+
+
+@register.filter
+def precise_time(moment) -> str:
+    """UTC time to the millisecond."""
+    return f"{moment:%Y-%m-%d %H:%M:%S}.{moment.microsecond // 1000:03d}"
 
 
 @register.filter

@@ -17,17 +17,19 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 
-from ingest.client import codec
 from ingest.client.backoff import backoff_delay, is_retryable, retry_after_seconds
-from ingest.client.records import CapturedResponse, redact_record
+from ingest.client.batching import (
+    BATCH_SOFT_MAX_BYTES,
+    encode_record,
+    join_batch,
+    rejected_count,
+    warn_refused,
+)
+from ingest.client.records import CapturedResponse
 from ingest.client.transport import ingest_url, post_batch
 
 logger = logging.getLogger("xads.capture")
 
-# The server refuses records over 1 MB and batches over 10 MiB. A batch stops growing once
-# past BATCH_SOFT_MAX_BYTES, so even with one more maximal record it stays under the limit.
-RECORD_MAX_BYTES = 1_000_000
-BATCH_SOFT_MAX_BYTES = 9_000_000
 EXIT_TIMEOUT_SECONDS = 2.0  # the most a process exit waits for unsent records
 RETRY_AFTER_MAX_SECONDS = 120.0
 YIELD_EVERY_RECORDS = 32
@@ -239,7 +241,7 @@ class EnvelopeShipper:
                     break
                 record = self._queue.popleft()
                 self._in_flight += 1
-            encoded = _encode(record, f"{self._id_prefix}{next(self._id_counter):x}")
+            encoded = encode_record(record, f"{self._id_prefix}{next(self._id_counter):x}")
             if len(parts) % YIELD_EVERY_RECORDS == 0:
                 time.sleep(0)  # let the caller's threads have the interpreter
             if encoded is None:
@@ -249,7 +251,7 @@ class EnvelopeShipper:
             size += len(encoded) + 1
         if not parts:
             return None
-        return b"[" + b",".join(parts) + b"]", len(parts)
+        return join_batch(parts), len(parts)
 
     def _deliver(self, body: bytes, count: int) -> None:
         """Send one batch with retries and account for its records."""
@@ -281,9 +283,9 @@ class EnvelopeShipper:
                 problem, wait = f"network error: {error!r}", None
             else:
                 if 200 <= reply.status < 300:
-                    return _rejected_count(reply.body, count)
+                    return rejected_count(reply.body, count)
                 if not is_retryable(reply.status):
-                    _warn_refused(reply.status, reply.body, count)
+                    warn_refused(reply.status, reply.body, count)
                     return None
                 problem, wait = f"HTTP {reply.status}", retry_after_seconds(reply.retry_after)
             if attempt >= self._max_retries:
@@ -331,45 +333,3 @@ def _is_network_error(error: Exception) -> bool:
     """Connection, timeout and protocol errors, which may heal; not a malformed URL."""
     network = isinstance(error, OSError | http.client.HTTPException)
     return network and not isinstance(error, http.client.InvalidURL)
-
-
-def _encode(record: dict | CapturedResponse, record_id: str) -> bytes | None:
-    """The record as JSON, with ``record_id`` as its idempotency ``id`` unless it has one;
-    None (logged) when it cannot be sent."""
-    try:
-        if isinstance(record, CapturedResponse):
-            record = record.to_record()  # redacted when captured
-        else:
-            record = redact_record(record)
-        record.setdefault("id", record_id)
-        encoded = codec.dumps(record)
-    except Exception as error:
-        logger.warning("capture: dropped a record that cannot be encoded: %r", error)
-        return None
-    if len(encoded) > RECORD_MAX_BYTES:
-        logger.warning("capture: dropped a record of %d bytes (limit 1 MB)", len(encoded))
-        return None
-    return encoded
-
-
-def _rejected_count(body: bytes, count: int) -> int:
-    """How many records a 202 answer rejected (logged); 0 when the answer says nothing."""
-    try:
-        rejected = codec.loads(body).get("rejected") or []
-    except Exception:
-        return 0
-    if rejected:
-        logger.warning(
-            "capture: ingest rejected %d of %d records: %.300s", len(rejected), count, rejected
-        )
-    return min(len(rejected), count)
-
-
-def _warn_refused(status: int, body: bytes, count: int) -> None:
-    """A batch refused for good (400, 401, 403, 413...): say why, once, at warning."""
-    logger.warning(
-        "capture: ingest answered HTTP %d to a batch of %d records; dropped: %.300s",
-        status,
-        count,
-        body.decode("utf-8", "replace"),
-    )

@@ -29,7 +29,11 @@
         stroke: PALETTE[i % PALETTE.length],
         fill: PALETTE[i % PALETTE.length] + "55",
         width: 1,
-        value: function (u, v, si, idx) { return idx == null ? "" : raw[si - 1].values[idx]; }
+        value: function (u, v, si, idx) {
+          var values = raw[si - 1].values;
+          if (idx == null) return values.reduce(function (a, b) { return a + b; }, 0) + " in range";
+          return values[idx];
+        }
       });
     });
     var bands = [];

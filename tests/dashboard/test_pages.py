@@ -194,6 +194,6 @@ def test_request_detail_shows_batch_item_errors_rate_limits_and_deprecation(view
 
     html = viewer.get(f"/requests/{request_id}/").content.decode()
 
-    assert '<td class="num">#1</td>' in html
+    assert '<td class="num hide-narrow">#1</td>' in html
     assert "deprecated endpoint" in html
     assert "<code>x-rate-limit-remaining</code>: 0" in html
