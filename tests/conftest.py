@@ -5,13 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from helpers import wait_for
 
 from ingest.queue import redis_client
 from ingest.tokens import issue_token
@@ -32,15 +31,6 @@ def stack(transactional_db):
     redis_client().flushdb()
     yield
     redis_client().flushdb()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class WorkerProcess:

@@ -1,5 +1,7 @@
-"""Builders shared by the tests: records as an integration would send them."""
+"""Shared by the tests: records as an integration would send them, storing them, waiting."""
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.db import connection
@@ -66,3 +68,12 @@ def store_records(records: list[dict], prefix: str = "t") -> list[ParsedEnvelope
 def truncate_ingest_tables() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(INGEST_TABLES)} RESTART IDENTITY")
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -34,6 +34,10 @@ def decode_body(
     if body is None:
         return None
     media_type = _media_type(content_type)
+    if "json" in media_type and original_size is None and len(body) <= BODY_MAX_BYTES:
+        parsed = _parse_json(body)  # the common case, first
+        if parsed is not None:
+            return parsed
     if isinstance(body, str):
         return _json_or_text(body, media_type, content_type)
     data = bytes(body)

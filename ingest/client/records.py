@@ -143,7 +143,9 @@ def format_time(moment: datetime | float | None = None) -> str:
         moment = datetime.fromtimestamp(time.time() if moment is None else moment, UTC)
     elif moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    else:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[: -len("+00:00")] + "Z"
 
 
 def _duration_ms(elapsed_seconds: float | None) -> float | None:

@@ -9,7 +9,8 @@ METHOD_NOT_ALLOWED.
 Control endpoints, not counted as served:
 
 - ``POST /_control/spike`` ``{"account": "abc", "endpoint": "GET /12/...", "error_rate":
-  0.9, "seconds": 120}`` (account and endpoint optional) raises the error rate for a while;
+  0.9, "seconds": 120}`` raises the error rate for a while (account and endpoint default to
+  all, error_rate to 0.9, seconds to 60);
 - ``GET /_control/stats`` returns what was served (``Ledger.snapshot``) and active spikes.
 
 With the same seed, the same sequence of requests gets the same answers.

@@ -60,6 +60,6 @@ def html_reply(status: int, html: str) -> Reply:
     return Reply(status, html.encode(), {"content-type": HTML_TYPE})
 
 
-def empty_reply(status: int, headers: dict[str, str] | None = None) -> Reply:
+def empty_reply(status: int) -> Reply:
     """An answer with no body at all."""
-    return Reply(status, b"", dict(headers or {}))
+    return Reply(status)

@@ -14,6 +14,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "fake-ads-api"
+    disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall
 
     def do_GET(self) -> None:
         self._serve()

@@ -9,9 +9,8 @@ from datetime import timedelta
 
 import orjson
 import pytest
-from conftest import wait_for
 from django.utils import timezone
-from helpers import error, make_record
+from helpers import error, make_record, wait_for
 from receivers import MailSink, WebhookReceiver
 
 from dashboard.alerts.evaluate import evaluate_all, evaluation_minute

@@ -7,10 +7,17 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from helpers import error, make_record
+from helpers import error, make_record, truncate_ingest_tables
 
 from ingest.management.commands import import_envelopes
 from ingest.models import Envelope, Error
+
+
+@pytest.fixture
+def empty_stack(stack):
+    """The `stack` fixture with the ingest tables emptied first: counts stay exact even
+    after a manual run left rows in the test database."""
+    truncate_ingest_tables()
 
 
 def run_import(*paths) -> tuple[str, str]:
@@ -38,7 +45,7 @@ def ndjson(tmp_path):
     return path
 
 
-def test_ndjson_rejects_bad_lines_by_number_and_stores_the_rest(stack, ndjson):
+def test_ndjson_rejects_bad_lines_by_number_and_stores_the_rest(empty_stack, ndjson):
     out, err = run_import(ndjson)
 
     assert f"{ndjson}: line 3: not valid JSON" in err
@@ -52,7 +59,7 @@ def test_ndjson_rejects_bad_lines_by_number_and_stores_the_rest(stack, ndjson):
 
 
 def test_importing_again_stores_nothing_twice_whatever_the_chunk_size(
-    stack, ndjson, monkeypatch, tmp_path
+    empty_stack, ndjson, monkeypatch, tmp_path
 ):
     run_import(ndjson)
     monkeypatch.setattr(import_envelopes, "CHUNK_RECORDS", 1)
@@ -67,7 +74,7 @@ def test_importing_again_stores_nothing_twice_whatever_the_chunk_size(
     assert Envelope.objects.count() == 4
 
 
-def test_a_record_id_dedups_across_files(stack, tmp_path):
+def test_a_record_id_dedups_across_files(empty_stack, tmp_path):
     record = make_record(status=400, account="imp1", id="same-id")
     first, second = tmp_path / "a.ndjson", tmp_path / "b.ndjson"
     first.write_text(json.dumps(record) + "\n")
@@ -118,7 +125,7 @@ def har(tmp_path):
     return path
 
 
-def test_har_entries_are_stored_and_bad_ones_named_by_index(stack, har):
+def test_har_entries_are_stored_and_bad_ones_named_by_index(empty_stack, har):
     out, err = run_import(har)
 
     assert f"{har}: entry 2: status must be between 100 and 599, got 0" in err
@@ -140,7 +147,7 @@ def test_har_entries_are_stored_and_bad_ones_named_by_index(stack, har):
     assert Envelope.objects.count() == 3
 
 
-def test_files_that_cannot_be_read_are_reported(stack, tmp_path, ndjson):
+def test_files_that_cannot_be_read_are_reported(empty_stack, tmp_path, ndjson):
     broken = tmp_path / "broken.har"
     broken.write_text('{"log": {"entries": "none"}}')
 

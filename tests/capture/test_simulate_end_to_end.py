@@ -2,9 +2,11 @@
 the ingest API, Redis and a real Celery worker into PostgreSQL; the read API then reports
 exactly what the fake API says it served."""
 
+import time
+
 import pytest
 import requests
-from conftest import wait_for
+from helpers import truncate_ingest_tables
 
 from ingest.catalog import generic_code_for_status
 from ingest.fakeapi import ErrorRates, FakeAdsApi, start_server
@@ -14,10 +16,26 @@ from ingest.tokens import issue_token
 
 
 @pytest.fixture
+def empty_stack(stack):
+    """The `stack` fixture with the ingest tables emptied first: counts stay exact even
+    after a manual run left rows in the test database."""
+    truncate_ingest_tables()
+
+
+@pytest.fixture
 def fake_api():
     server = start_server(FakeAdsApi(ErrorRates(0.3), seed=6))
     yield server
     server.stop()
+
+
+def wait_until_stored(count: int, timeout: float = 30.0) -> None:
+    """Poll the database (not `conftest.wait_for`: several conftest modules share that name
+    when the whole suite is collected)."""
+    deadline = time.monotonic() + timeout
+    while Envelope.objects.count() != count:
+        assert time.monotonic() < deadline, f"{Envelope.objects.count()} stored, not {count}"
+        time.sleep(0.1)
 
 
 def read_summary(base_url: str, token: str, group_by: str) -> dict:
@@ -41,7 +59,9 @@ def expected_codes(served: dict) -> dict[str, int]:
     return errors
 
 
-def test_the_read_api_reports_what_the_fake_api_served(stack, make_worker, live_server, fake_api):
+def test_the_read_api_reports_what_the_fake_api_served(
+    empty_stack, make_worker, live_server, fake_api
+):
     make_worker("capture-e2e-worker")
     simulation = Simulation(
         api_url=fake_api.url,
@@ -61,10 +81,7 @@ def test_the_read_api_reports_what_the_fake_api_served(stack, make_worker, live_
     assert outcome.network_errors == 0 and said
     assert outcome.shipper["sent"] == served["requests"]
     assert outcome.shipper["dropped"] == outcome.shipper["rejected"] == 0
-    wait_for(
-        lambda: Envelope.objects.count() == served["requests"],
-        what=f"{served['requests']} stored envelopes",
-    )
+    wait_until_stored(served["requests"])
 
     read_token = issue_token("e2e read", ["read"])
     by_status = read_summary(live_server.url, read_token, "http_status")

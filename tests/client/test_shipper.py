@@ -29,6 +29,13 @@ def assert_balanced(stats: dict) -> None:
     assert stats["captured"] == accounted, stats
 
 
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
 # --- batching -----------------------------------------------------------------------------
 
 
@@ -84,13 +91,6 @@ def test_a_full_queue_drops_the_oldest_and_counts_them(ingest_server, make_shipp
     assert numbers(ingest_server.stored) == [0, 8, 9, 10, 11, 12]
     assert shipper.stats()["sent"] == 6
     assert_balanced(shipper.stats())
-
-
-def wait_until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.005)
 
 
 # --- retries ------------------------------------------------------------------------------

@@ -2,8 +2,7 @@
 
 import orjson
 import pytest
-from conftest import wait_for
-from helpers import error, make_record
+from helpers import error, make_record, wait_for
 
 from ingest.models import Envelope
 

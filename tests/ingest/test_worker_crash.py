@@ -2,9 +2,8 @@
 duplicates nothing: late acknowledgement redelivers its batch, idempotent writes absorb it."""
 
 import orjson
-from conftest import wait_for
 from django.db import connection
-from helpers import error, make_record
+from helpers import error, make_record, wait_for
 
 from ingest.models import Envelope
 from ingest.queue import redis_client

@@ -198,8 +198,9 @@ def summary_lines(outcome: Outcome) -> list[str]:
     """What was sent and what the shipper did, for the end of a run."""
     statuses = ", ".join(f"{status}: {n}" for status, n in sorted(outcome.by_status.items()))
     shipped = ", ".join(f"{name} {outcome.shipper.get(name, 0)}" for name in SHIPPER_STATS)
+    ended = " before the interruption" if outcome.interrupted else ""
     return [
-        f"sent {outcome.requests} requests ({outcome.failed} failed): {statuses or 'none'}",
+        f"sent {outcome.requests} requests{ended} ({outcome.failed} failed): {statuses or 'none'}",
         f"network errors: {outcome.network_errors}",
         f"shipper: {shipped}",
     ]
