@@ -24,6 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from ingest.parse import ParsedEnvelope, parse_record  # noqa: E402
+from ingest.retention import ROLLUP_TABLES  # noqa: E402
 from ingest.store import _envelope_row, _error_rows  # noqa: E402
 from ingest.validate import validate_record  # noqa: E402
 
@@ -43,14 +44,7 @@ DURATION_LOG_MEAN = 5.0  # e^5 ~ 150 ms median response time
 DURATION_LOG_SIGMA = 0.6
 STATS_WINDOW_END = datetime(2026, 11, 28, tzinfo=UTC)  # stats requests ask for days before it
 STATS_WINDOW_DAYS = (1, 7, 7, 30)
-INGEST_TABLES = (
-    "ingest_envelope",
-    "ingest_error",
-    "ingest_hourlyrequestrollup",
-    "ingest_dailyrequestrollup",
-    "ingest_hourlyerrorrollup",
-    "ingest_dailyerrorrollup",
-)
+INGEST_TABLES = ("ingest_error", "ingest_envelope", *ROLLUP_TABLES)
 HTTP_TIMEOUT_S = 120
 BEARER_SCOPES = ["ingest", "read"]
 

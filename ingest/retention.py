@@ -17,6 +17,8 @@ ROLLUP_TABLES = (
     "ingest_dailyrequestrollup",
     "ingest_hourlyerrorrollup",
     "ingest_dailyerrorrollup",
+    "ingest_hourlydimensionrollup",
+    "ingest_dailydimensionrollup",
 )
 
 

@@ -139,7 +139,7 @@ REQUEST_ROLLUP_SQL = """
 INSERT INTO {table} AS r (bucket, account_id, endpoint, status, requests, failed_requests, errors)
 SELECT date_trunc('{unit}', occurred_at, 'UTC'), account_id, endpoint, status,
        count(*), count(*) FILTER (WHERE failed), sum(error_count)
-FROM ingest_envelope WHERE id = ANY(%s)
+FROM ingest_envelope WHERE id = ANY(%(ids)s)
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
 ON CONFLICT (bucket, account_id, endpoint, status) DO UPDATE SET
   requests = r.requests + EXCLUDED.requests,
@@ -160,7 +160,7 @@ FROM (
     row_number() OVER (PARTITION BY envelope_id, code, parameter ORDER BY position) pair_rank,
     row_number() OVER (PARTITION BY envelope_id, code ORDER BY position) code_rank,
     row_number() OVER (PARTITION BY envelope_id, parameter ORDER BY position) parameter_rank
-  FROM ingest_error WHERE envelope_id = ANY(%s)
+  FROM ingest_error WHERE envelope_id = ANY(%(ids)s)
 ) AS ranked
 GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
 ON CONFLICT (bucket, account_id, endpoint, status, code, parameter) DO UPDATE SET
@@ -170,11 +170,39 @@ ON CONFLICT (bucket, account_id, endpoint, status, code, parameter) DO UPDATE SE
   parameter_requests = r.parameter_requests + EXCLUDED.parameter_requests,
   first_error_requests = r.first_error_requests + EXCLUDED.first_error_requests
 """
+DIMENSION_ROLLUP_SQL = """
+INSERT INTO {table} AS r (bucket, dimension, value, requests, failed_requests, errors)
+SELECT bucket, dimension, value, sum(requests), sum(failed_requests), sum(errors) FROM (
+  SELECT date_trunc('{unit}', occurred_at, 'UTC') AS bucket, '' AS dimension, NULL AS value,
+         count(*) AS requests, count(*) FILTER (WHERE failed) AS failed_requests,
+         sum(error_count) AS errors
+  FROM ingest_envelope WHERE id = ANY(%(ids)s) GROUP BY 1
+  UNION ALL
+  SELECT date_trunc('{unit}', occurred_at, 'UTC'), d.dimension, d.value, count(*),
+         count(*) FILTER (WHERE failed), sum(error_count)
+  FROM ingest_envelope CROSS JOIN LATERAL (VALUES ('account', account_id),
+       ('http_status', status::text), ('endpoint', endpoint)) AS d (dimension, value)
+  WHERE id = ANY(%(ids)s) GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT date_trunc('{unit}', occurred_at, 'UTC'), d.dimension, d.value,
+         count(DISTINCT envelope_id), count(DISTINCT envelope_id), count(*)
+  FROM ingest_error CROSS JOIN LATERAL (VALUES ('code', code), ('parameter', parameter))
+       AS d (dimension, value)
+  WHERE envelope_id = ANY(%(ids)s) GROUP BY 1, 2, 3
+) AS counts
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+ON CONFLICT (bucket, dimension, value) DO UPDATE SET
+  requests = r.requests + EXCLUDED.requests,
+  failed_requests = r.failed_requests + EXCLUDED.failed_requests,
+  errors = r.errors + EXCLUDED.errors
+"""
 ROLLUP_STATEMENTS = [
     REQUEST_ROLLUP_SQL.format(table="ingest_hourlyrequestrollup", unit="hour"),
     REQUEST_ROLLUP_SQL.format(table="ingest_dailyrequestrollup", unit="day"),
     ERROR_ROLLUP_SQL.format(table="ingest_hourlyerrorrollup", unit="hour"),
     ERROR_ROLLUP_SQL.format(table="ingest_dailyerrorrollup", unit="day"),
+    DIMENSION_ROLLUP_SQL.format(table="ingest_hourlydimensionrollup", unit="hour"),
+    DIMENSION_ROLLUP_SQL.format(table="ingest_dailydimensionrollup", unit="day"),
 ]
 
 
@@ -185,4 +213,4 @@ def upsert_rollups(cursor, envelope_ids: list[int]) -> None:
     Always in this table order and with rows sorted by key, so that concurrent workers lock
     rollup rows in the same order and cannot deadlock."""
     for statement in ROLLUP_STATEMENTS:
-        cursor.execute(statement, [envelope_ids])
+        cursor.execute(statement, {"ids": envelope_ids})

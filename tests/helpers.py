@@ -7,17 +7,11 @@ from datetime import UTC, datetime
 from django.db import connection
 
 from ingest.parse import ParsedEnvelope, parse_record
+from ingest.retention import ROLLUP_TABLES
 from ingest.store import store_envelopes
 from ingest.validate import validate_record
 
-INGEST_TABLES = (
-    "ingest_error",
-    "ingest_envelope",
-    "ingest_hourlyrequestrollup",
-    "ingest_dailyrequestrollup",
-    "ingest_hourlyerrorrollup",
-    "ingest_dailyerrorrollup",
-)
+INGEST_TABLES = ("ingest_error", "ingest_envelope", *ROLLUP_TABLES)
 
 
 def make_record(

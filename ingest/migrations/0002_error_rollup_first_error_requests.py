@@ -2,6 +2,17 @@
 
 from django.db import migrations, models
 
+# Rows stored before this migration: each failed request counts on its first error's row.
+BACKFILL_SQL = """
+UPDATE {table} AS r SET first_error_requests = c.requests
+FROM (SELECT date_trunc('{unit}', occurred_at, 'UTC') AS bucket, account_id, endpoint, status,
+             code, parameter, count(*) AS requests
+      FROM ingest_error WHERE position = 0 GROUP BY 1, 2, 3, 4, 5, 6) AS c
+WHERE r.bucket = c.bucket AND r.account_id IS NOT DISTINCT FROM c.account_id
+  AND r.endpoint = c.endpoint AND r.status = c.status AND r.code = c.code
+  AND r.parameter IS NOT DISTINCT FROM c.parameter
+"""
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -18,5 +29,13 @@ class Migration(migrations.Migration):
             model_name="hourlyerrorrollup",
             name="first_error_requests",
             field=models.BigIntegerField(default=0),
+        ),
+        migrations.RunSQL(
+            BACKFILL_SQL.format(table="ingest_hourlyerrorrollup", unit="hour"),
+            reverse_sql=migrations.RunSQL.noop,
+        ),
+        migrations.RunSQL(
+            BACKFILL_SQL.format(table="ingest_dailyerrorrollup", unit="day"),
+            reverse_sql=migrations.RunSQL.noop,
         ),
     ]

@@ -22,6 +22,7 @@ from ingest.segments import DAILY, HOURLY, RAW, Segment, plan_segments
 
 INTERVALS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 TIMESERIES_MAX_BUCKETS = 2_000
+DIMENSION_TABLES = {HOURLY: "ingest_hourlydimensionrollup", DAILY: "ingest_dailydimensionrollup"}
 ROLLUP_TABLES = {
     (HOURLY, "request"): "ingest_hourlyrequestrollup",
     (DAILY, "request"): "ingest_dailyrequestrollup",
@@ -54,6 +55,12 @@ class Source:
     failed_requests: str
     errors: str
     condition: str = "TRUE"
+    one_dimension: bool = False  # a dimension rollup: the grouped value is in `value`
+
+    def key_column(self, name: str) -> str:
+        if not self.one_dimension:
+            return DIMENSIONS[name]
+        return "value::smallint" if name == "http_status" else "value"
 
 
 RAW_ENVELOPES = Source(
@@ -95,6 +102,17 @@ def _source(segment: Segment, filters: Filters, by: Sequence[str], failed_only: 
     """Where a segment's counts come from. Failed requests alone are read from the error
     rollups, which hold only failed traffic: far fewer rows than the request rollups."""
     by_error = bool(_error_dimensions(filters, by))
+    if segment.source != RAW and not filters.values and len(by) <= 1:
+        dimension = by[0] if by else ""
+        return Source(
+            DIMENSION_TABLES[segment.source],
+            "bucket",
+            "sum(requests)",
+            "sum(failed_requests)",
+            "sum(errors)",
+            f"dimension = '{dimension}'",
+            True,
+        )
     if segment.source == RAW:
         if by_error:
             return RAW_ERRORS
@@ -114,10 +132,10 @@ def _segments(filters: Filters, by: Sequence[str], finest: str) -> list[Segment]
     return plan_segments(filters.since, filters.until, finest)
 
 
-def _key_columns(by: Sequence[str], interval: str | None, time_column: str) -> list[str]:
-    keys = [DIMENSIONS[name] for name in by]
+def _key_columns(by: Sequence[str], interval: str | None, source: Source) -> list[str]:
+    keys = [source.key_column(name) for name in by]
     if interval:
-        keys.append(f"date_trunc('{interval}', {time_column}, 'UTC')")
+        keys.append(f"date_trunc('{interval}', {source.time_column}, 'UTC')")
     return keys or ["NULL::text"]
 
 
@@ -150,11 +168,11 @@ def grouped_counts(
     parts = []
     for segment in _segments(filters, by, finest):
         source = _source(segment, filters, by, failed_only)
-        keys = _key_columns(by, interval, source.time_column)
+        keys = _key_columns(by, interval, source)
         parts.append(_segment_sql(segment, source, filters, keys, params))
     if not parts:
         return []
-    width = len(_key_columns(by, interval, "bucket"))
+    width = len(by) + (1 if interval else 0) or 1
     key_names = ", ".join(f"k{index}" for index in range(width))
     having = "HAVING sum(failed_requests) > 0" if failed_only else ""
     rows = fetch_all(
@@ -180,7 +198,7 @@ def windowed_counts(
         window = Filters(start, end, filters.values)
         for segment in _segments(window, by, DAILY):
             source = _source(segment, window, by, failed_only=False)
-            keys = [str(index), *(DIMENSIONS[name] for name in by)]
+            keys = [str(index), *(source.key_column(name) for name in by)]
             parts.append(_segment_sql(segment, source, window, keys, params))
     result: list[dict[tuple, Counts]] = [{} for _ in windows]
     if not parts:

@@ -167,3 +167,28 @@ def test_two_dimension_groups_equal_brute_force(records, filters, outer, inner):
         expected |= {(value, key): counts for key, counts in groups.items()}
     got = {key: (counts.errors, counts.failed_requests) for key, counts in rows}
     assert got == expected
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("group_by", list(DIMENSIONS))
+def test_unfiltered_summaries_over_days_count_each_request_once_per_group(group_by):
+    """Unfiltered ranges of whole days are read from the one-dimension rollups."""
+    truncate_ingest_tables()
+    twice = [error("INVALID_PARAMETER", "start_time"), error("INVALID_PARAMETER", "start_time")]
+    at = [START + timedelta(hours=hours) for hours in (30, 5, 40)]
+    envelopes = store_records(
+        [
+            make_record(status=400, account="a1", errors=twice, occurred_at=at[0]),
+            make_record(status=400, account=None, errors=twice[:1], occurred_at=at[1]),
+            make_record(status=200, account="a1", occurred_at=at[2]),
+        ]
+    )
+    filters = Filters(START, START + timedelta(days=3))
+
+    answer = aggregates.summary(filters, group_by)
+
+    expected_totals, expected_groups = brute_force(envelopes, filters, group_by)
+    assert answer["totals"] == expected_totals == {"requests": 3, "failed_requests": 2, "errors": 3}
+    assert {
+        g["key"]: (g["errors"], g["failed_requests"]) for g in answer["groups"]
+    } == expected_groups
