@@ -151,12 +151,16 @@ def prepare_rows(records: list[dict]) -> tuple[list[tuple], list[tuple]]:
     return envelope_rows, error_rows
 
 
+ROLLUP_CHUNK_IDS = 500  # the rollups are counted per batch of this many envelopes
+
+
 def raw_copy(records: list[dict]) -> float:
     """Envelopes/s of one transaction that COPYs every envelope row straight into
     ingest_envelope (ids given, no staging table, no ON CONFLICT), COPYs every error row into
-    ingest_error, upserts the four rollup tables with the product's `upsert_rollups` over all
-    the envelopes at once, and commits. Validation, parsing and building the row tuples (JSON
-    serialisation included) happen before the clock starts."""
+    ingest_error, upserts the rollup tables with the product's `upsert_rollups` per 500
+    envelopes (the batch size the product counts them in), and commits. Validation, parsing
+    and building the row tuples (JSON serialisation included) happen before the clock
+    starts."""
     from django.db import connection, transaction
 
     envelope_rows, error_rows = prepare_rows(records)
@@ -173,7 +177,9 @@ def raw_copy(records: list[dict]) -> float:
             for row in error_rows:
                 copy.write_row(row)
         marks.append(time.perf_counter())
-        upsert_rollups(cursor, [row[0] for row in envelope_rows])
+        ids = [row[0] for row in envelope_rows]
+        for start in range(0, len(ids), ROLLUP_CHUNK_IDS):  # as the product does per batch
+            upsert_rollups(cursor, ids[start : start + ROLLUP_CHUNK_IDS])
         marks.append(time.perf_counter())
     marks.append(time.perf_counter())
     envelopes_s, errors_s, rollups_s, commit_s = (b - a for a, b in itertools.pairwise(marks))
