@@ -64,7 +64,7 @@ wait_ready() {
   return 1
 }
 
-stop_background() {
+stop_apps() {
   local name pid
   for name in beat worker web; do
     if alive "$name"; then
@@ -75,7 +75,6 @@ stop_background() {
     fi
     rm -f "$run_dir/$name.pid"
   done
-  scripts/services.sh stop "$data_dir" "$pg_port" "$redis_port"
 }
 
 case "$action" in
@@ -90,12 +89,16 @@ case "$action" in
     ;;
   background)
     prepare
+    stop_apps  # running app processes are restarted, so that they run the current code
     start_background web "${web_cmd[@]}"
     start_background worker "${worker_cmd[@]}"
     start_background beat "${beat_cmd[@]}" --schedule "$CELERY_BEAT_SCHEDULE_FILENAME"
     wait_ready
     echo "stack is up at $web_url (logs in $run_dir); 'make down' stops it"
     ;;
-  stop) stop_background ;;
+  stop)
+    stop_apps
+    scripts/services.sh stop "$data_dir" "$pg_port" "$redis_port"
+    ;;
   *) echo "usage: $0 foreground|background|stop DATA_DIR PG_PORT REDIS_PORT WEB_PORT" >&2; exit 2 ;;
 esac
