@@ -165,46 +165,35 @@ class DimensionRollup(models.Model):
         return f"{self.bucket:%Y-%m-%d %H:00} {self.dimension}={self.value}"
 
 
+def rollup_key(fields: list[str], name: str) -> models.UniqueConstraint:
+    """A rollup row per key; an absent account or parameter (NULL) is a key value too."""
+    return models.UniqueConstraint(fields=fields, name=name, nulls_distinct=False)
+
+
 REQUEST_KEY = ["bucket", "account_id", "endpoint", "status"]
 ERROR_KEY = [*REQUEST_KEY, "code", "parameter"]
 
 
 class HourlyRequestRollup(RequestRollup):
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=REQUEST_KEY, name="hourly_request_rollup_key", nulls_distinct=False
-            )
-        ]
+        constraints = [rollup_key(REQUEST_KEY, "hourly_request_rollup_key")]
         indexes = [models.Index(fields=["account_id", "bucket"], name="hourly_req_account_idx")]
 
 
 class DailyRequestRollup(RequestRollup):
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=REQUEST_KEY, name="daily_request_rollup_key", nulls_distinct=False
-            )
-        ]
+        constraints = [rollup_key(REQUEST_KEY, "daily_request_rollup_key")]
 
 
 class HourlyErrorRollup(ErrorRollup):
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=ERROR_KEY, name="hourly_error_rollup_key", nulls_distinct=False
-            )
-        ]
+        constraints = [rollup_key(ERROR_KEY, "hourly_error_rollup_key")]
         indexes = [models.Index(fields=["code", "bucket"], name="hourly_err_code_idx")]
 
 
 class DailyErrorRollup(ErrorRollup):
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=ERROR_KEY, name="daily_error_rollup_key", nulls_distinct=False
-            )
-        ]
+        constraints = [rollup_key(ERROR_KEY, "daily_error_rollup_key")]
 
 
 DIMENSION_KEY = ["bucket", "dimension", "value"]
@@ -212,17 +201,9 @@ DIMENSION_KEY = ["bucket", "dimension", "value"]
 
 class HourlyDimensionRollup(DimensionRollup):
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=DIMENSION_KEY, name="hourly_dimension_rollup_key", nulls_distinct=False
-            )
-        ]
+        constraints = [rollup_key(DIMENSION_KEY, "hourly_dimension_rollup_key")]
 
 
 class DailyDimensionRollup(DimensionRollup):
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=DIMENSION_KEY, name="daily_dimension_rollup_key", nulls_distinct=False
-            )
-        ]
+        constraints = [rollup_key(DIMENSION_KEY, "daily_dimension_rollup_key")]
