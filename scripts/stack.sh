@@ -81,7 +81,9 @@ case "$action" in
   foreground)
     prepare
     welcome
-    trap 'kill 0' INT TERM EXIT
+    # Ctrl-C stops the app processes, then PostgreSQL and Redis.
+    trap 'trap - INT TERM EXIT; kill $(jobs -p) 2>/dev/null; wait
+          scripts/services.sh stop "$data_dir" "$pg_port" "$redis_port"' INT TERM EXIT
     "${worker_cmd[@]}" &
     "${beat_cmd[@]}" --schedule "$CELERY_BEAT_SCHEDULE_FILENAME" &
     "${web_cmd[@]}" &
