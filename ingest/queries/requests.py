@@ -12,39 +12,12 @@ PAGE_DEFAULT_SIZE = 50
 PAGE_MAX_SIZE = 500
 MESSAGE_PREVIEW_CHARS = 200
 
-LIST_COLUMNS = (
-    "id",
-    "client_id",
-    "account_id",
-    "method",
-    "url",
-    "endpoint",
-    "status",
-    "failed",
-    "occurred_at",
-    "duration_ms",
-    "transaction_id",
-    "error_count",
-    "errors",
-)
-DETAIL_COLUMNS = (
-    "id",
-    "client_id",
-    "account_id",
-    "method",
-    "url",
-    "endpoint",
-    "status",
-    "failed",
-    "occurred_at",
-    "received_at",
-    "duration_ms",
-    "transaction_id",
-    "request_params",
-    "errors",
-    "headers",
-    "body",
-)
+SUMMARY_COLUMNS = (
+    "id", "client_id", "account_id", "method", "url", "endpoint", "status", "failed",
+    "occurred_at", "duration_ms", "transaction_id",
+)  # fmt: skip
+LIST_COLUMNS = (*SUMMARY_COLUMNS, "error_count", "errors")
+DETAIL_COLUMNS = (*SUMMARY_COLUMNS, "received_at", "request_params", "errors", "headers", "body")
 JSON_COLUMNS = {"request_params", "errors", "headers", "body"}
 
 
