@@ -141,6 +141,11 @@ def test_a_webhook_failing_twice_is_delivered_exactly_once(stack, make_worker):
     try:
         deliver.delay(delivery.pk)
         wait_for(lambda: len(receiver.delivered()) == 1, timeout=60, what="delivery")
+        # the worker records the outcome after the receiver has answered
+        wait_for(
+            lambda: Delivery.objects.get(pk=delivery.pk).status == Delivery.SENT,
+            what="delivery recorded",
+        )
         delivery.refresh_from_db()
         assert delivery.status == Delivery.SENT and delivery.attempts == 3
         assert list(Attempt.objects.filter(delivery=delivery).values_list("ok", flat=True)) == [
