@@ -5,7 +5,6 @@ of the state (shareable links, a working back button)."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from django.http import QueryDict
 
@@ -96,7 +95,3 @@ def page_state(query: QueryDict, now: datetime) -> PageState:
         values["since"] = [(now - RANGES[range_name]).isoformat()]
         values["until"] = [now.isoformat()]
     return PageState(query=query, filters=parse_filters(values, now), range_name=range_name)
-
-
-def query_string(**params) -> str:
-    return urlencode(params, doseq=True)

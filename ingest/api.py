@@ -132,7 +132,7 @@ def ingest(request: HttpRequest):
     openapi_extra={
         "parameters": [
             *schema.FILTER_PARAMETERS,
-            schema._query_parameter(
+            schema.query_parameter(
                 "group_by",
                 "Dimension to group failed requests by",
                 {"type": "string", "enum": list(DIMENSIONS)},
@@ -152,7 +152,7 @@ def errors_summary(request: HttpRequest):
     openapi_extra={
         "parameters": [
             *schema.FILTER_PARAMETERS,
-            schema._query_parameter(
+            schema.query_parameter(
                 "interval", "Bucket size, UTC", {"type": "string", "enum": ["hour", "day"]}
             ),
         ]
@@ -194,14 +194,14 @@ def _limit(request: HttpRequest) -> int:
     openapi_extra={
         "parameters": [
             *schema.FILTER_PARAMETERS,
-            schema._query_parameter(
+            schema.query_parameter(
                 "failed", "true: failed only; false: successful only", {"type": "boolean"}
             ),
-            schema._query_parameter("client_id", "The record's own id", {"type": "string"}),
-            schema._query_parameter(
+            schema.query_parameter("client_id", "The record's own id", {"type": "string"}),
+            schema.query_parameter(
                 "cursor", "The 'next' value of the previous page", {"type": "string"}
             ),
-            schema._query_parameter("limit", "Page size", {"type": "integer", "maximum": 500}),
+            schema.query_parameter("limit", "Page size", {"type": "integer", "maximum": 500}),
         ]
     },
 )

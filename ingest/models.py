@@ -149,8 +149,6 @@ class DimensionRollup(models.Model):
     their errors. For code and parameter: the requests with such an error (as requests and
     failed_requests) and the errors themselves."""
 
-    TOTALS = ""
-
     bucket = models.DateTimeField()
     dimension = models.CharField(max_length=20, blank=True)
     value = models.TextField(null=True)

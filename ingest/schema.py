@@ -99,7 +99,7 @@ class RequestDetail(RequestFields):
     body: Any = None
 
 
-def _query_parameter(name: str, description: str, schema: dict, repeat: bool = False) -> dict:
+def query_parameter(name: str, description: str, schema: dict, repeat: bool = False) -> dict:
     if repeat:
         schema = {"type": "array", "items": schema}
     return {
@@ -114,19 +114,19 @@ def _query_parameter(name: str, description: str, schema: dict, repeat: bool = F
 
 
 TIME_RANGE_PARAMETERS = [
-    _query_parameter(
+    query_parameter(
         "since",
         "Start, ISO-8601, inclusive (default: until - 24h)",
         {"type": "string", "format": "date-time"},
     ),
-    _query_parameter(
+    query_parameter(
         "until",
         "End, ISO-8601, exclusive (default: now)",
         {"type": "string", "format": "date-time"},
     ),
 ]
 FILTER_PARAMETERS = TIME_RANGE_PARAMETERS + [
-    _query_parameter(
+    query_parameter(
         name,
         "Exact match; repeat for any of several values"
         + ("; 'null' selects none" if name in ("account", "parameter") else ""),

@@ -1,6 +1,7 @@
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from dashboard.templatetags.dashboard import pretty_json
 from dashboard.views.common import dashboard_page, page_context
 from ingest.catalog import CATALOG
 from ingest.filters import FilterError
@@ -43,8 +44,6 @@ def _stored(envelope_id: int) -> dict:
 
 @dashboard_page
 def request_detail(request, state, envelope_id: int):
-    from dashboard.templatetags.dashboard import pretty_json
-
     envelope = _stored(envelope_id)
     for error in envelope["errors"]:
         error["catalog_status"] = CATALOG.get(error["code"])
@@ -68,8 +67,6 @@ def request_detail(request, state, envelope_id: int):
 @dashboard_page
 def request_body(request, state, envelope_id: int):
     """The whole stored body, as a download."""
-    from dashboard.templatetags.dashboard import pretty_json
-
     response = HttpResponse(
         pretty_json(_stored(envelope_id)["body"]), content_type="application/json; charset=utf-8"
     )
