@@ -1,7 +1,29 @@
-"""Time buckets of the rollups. The rollups themselves are counted by PostgreSQL when a
-batch is stored (`ingest.store.upsert_rollups`)."""
+"""The rollup rows that newly stored envelopes add, counted in Python: pure, no I/O.
 
+A batch is counted once into hourly rows, and the daily rows are those hourly rows summed
+per day (every count is additive: an envelope lies in exactly one hour). `ingest.store` adds
+the rows to the rollup tables in the same transaction as the envelopes.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+
+from ingest.parse import ParsedEnvelope
+
+# key -> counts; the count columns of each table are listed in `ingest.store`.
+Counts = dict[tuple, list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rollups:
+    """Rows per rollup table: requests (bucket, account, endpoint, status), errors (the same
+    and code, parameter), and one dimension at a time (bucket, dimension, value)."""
+
+    requests: Counts
+    errors: Counts
+    dimensions: Counts
 
 
 def hour_start(moment: datetime) -> datetime:
@@ -10,3 +32,73 @@ def hour_start(moment: datetime) -> datetime:
 
 def day_start(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _add(counts: Counts, key: tuple, values: tuple[int, ...]) -> None:
+    row = counts.get(key)
+    if row is None:
+        counts[key] = list(values)
+    else:
+        for index, value in enumerate(values):
+            row[index] += value
+
+
+def hourly_rollups(envelopes: Iterable[ParsedEnvelope]) -> Rollups:
+    """Count the envelopes (and their errors) into hourly rollup rows."""
+    rollups = Rollups({}, {}, {})
+    for envelope in envelopes:
+        hour = hour_start(envelope.occurred_at)
+        counts = (1, int(envelope.failed), len(envelope.errors))
+        request_key = (hour, envelope.account_id, envelope.endpoint, envelope.status)
+        _add(rollups.requests, request_key, counts)
+        for dimension, value in (
+            ("", None),
+            ("account", envelope.account_id),
+            ("http_status", str(envelope.status)),
+            ("endpoint", envelope.endpoint),
+        ):
+            _add(rollups.dimensions, (hour, dimension, value), counts)
+        if envelope.errors:
+            _add_errors(rollups, request_key, envelope)
+    return rollups
+
+
+def _add_errors(rollups: Rollups, request_key: tuple, envelope: ParsedEnvelope) -> None:
+    """Each error counts once; the request counts once per (code, parameter), per code and
+    per parameter, on its first error with it, and once on its first error (position 0)."""
+    seen_pairs, seen_codes, seen_parameters = set(), set(), set()
+    for error in envelope.errors:
+        pair = (error.code, error.parameter)
+        counts = (
+            1,
+            int(pair not in seen_pairs),
+            int(error.code not in seen_codes),
+            int(error.parameter not in seen_parameters),
+            int(error.position == 0),
+        )
+        _add(rollups.errors, (*request_key, *pair), counts)
+        seen_pairs.add(pair)
+        seen_codes.add(error.code)
+        seen_parameters.add(error.parameter)
+    hour = request_key[0]
+    # A request with such an error counts once, as a request and as a failed request.
+    for dimension, values in (
+        ("code", Counter(error.code for error in envelope.errors)),
+        ("parameter", Counter(error.parameter for error in envelope.errors)),
+    ):
+        for value, errors in values.items():
+            _add(rollups.dimensions, (hour, dimension, value), (1, 1, errors))
+
+
+def daily_rollups(hourly: Rollups) -> Rollups:
+    """The hourly rows summed per day."""
+    return Rollups(
+        *(_per_day(counts) for counts in (hourly.requests, hourly.errors, hourly.dimensions))
+    )
+
+
+def _per_day(hourly: Counts) -> Counts:
+    daily: Counts = {}
+    for (hour, *rest), counts in hourly.items():
+        _add(daily, (day_start(hour), *rest), counts)
+    return daily

@@ -1,13 +1,18 @@
-"""Bulk writes of parsed envelopes: COPY, idempotent inserts and rollup upserts, in one
-transaction. A batch is either stored whole or not at all, and storing it again adds nothing:
-that is what makes redelivery after a worker crash safe."""
+"""Bulk writes of parsed envelopes, in one transaction: the keys already stored are left
+out, the new envelopes and their errors are COPYed in, and the rollup rows they add (counted
+by `ingest.rollups`) are upserted. A batch is either stored whole or not at all, and storing
+it again adds nothing: that is what makes redelivery after a worker crash safe."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
 import orjson
 from django.db import connection, transaction
+from psycopg.errors import UniqueViolation
 
 from ingest.parse import ParsedEnvelope
+from ingest.rollups import Counts, daily_rollups, hourly_rollups
 
 ENVELOPE_COLUMNS = (
     "dedup_key",
@@ -40,15 +45,12 @@ ERROR_COLUMNS = (
     "occurred_at",
 )
 
-STAGING_SQL = (
-    "CREATE TEMP TABLE IF NOT EXISTS envelope_staging ON COMMIT DELETE ROWS AS "
-    f"SELECT {', '.join(ENVELOPE_COLUMNS)} FROM ingest_envelope WITH NO DATA"
+# The identity sequence of ingest_envelope.id, named as PostgreSQL names it. (Looking it up
+# with pg_get_serial_sequence() costs more than nextval() itself, once per id.)
+ID_SEQUENCE_SQL = (
+    "SELECT nextval('ingest_envelope_id_seq'::regclass) FROM generate_series(1, %(count)s)"
 )
-INSERT_SQL = (
-    f"INSERT INTO ingest_envelope ({', '.join(ENVELOPE_COLUMNS)}) "
-    f"SELECT {', '.join(ENVELOPE_COLUMNS)} FROM envelope_staging ORDER BY dedup_key "
-    "ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key"
-)
+STORED_KEYS_SQL = "SELECT dedup_key FROM ingest_envelope WHERE dedup_key = ANY(%(keys)s)"
 
 
 def _json(value: object) -> str:
@@ -106,24 +108,47 @@ def first_copies(keyed: Sequence[tuple[str, ParsedEnvelope]]) -> list[tuple[str,
 def store_envelopes(keyed: Sequence[tuple[str, ParsedEnvelope]], received_at) -> int:
     """Store the envelopes whose dedup key is new, with their errors and rollups.
 
-    Returns how many were new. Runs in one transaction."""
+    Returns how many were new. Runs in one transaction. Tried first as if every key were new,
+    the common case, which needs no lookups; when a key is already stored (a redelivered batch,
+    a client id sent again), the unique key refuses the batch and it is stored again without
+    the keys already there. The last attempt covers another worker storing the same new key
+    at the same time: the key is then found stored."""
     keyed = first_copies(keyed)
-    if not keyed:
-        return 0
+    for leave_out_stored in (False, True):
+        try:
+            return _store_new(keyed, received_at, leave_out_stored)
+        except UniqueViolation:
+            continue
+    return _store_new(keyed, received_at, leave_out_stored=True)
+
+
+def _store_new(keyed: list[tuple[str, ParsedEnvelope]], received_at, leave_out_stored: bool) -> int:
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        cursor.execute(STAGING_SQL)
-        with cursor.copy(
-            f"COPY envelope_staging ({', '.join(ENVELOPE_COLUMNS)}) FROM STDIN"
-        ) as copy:
-            for key, envelope in keyed:
-                copy.write_row(_envelope_row(key, envelope, received_at))
-        cursor.execute(INSERT_SQL)
-        ids_by_key = dict((key, envelope_id) for envelope_id, key in cursor.fetchall())
-        stored = [(ids_by_key[key], env) for key, env in keyed if key in ids_by_key]
+        if leave_out_stored:
+            keyed = _not_stored(cursor, keyed)
+        if not keyed:
+            return 0
+        cursor.execute(ID_SEQUENCE_SQL, {"count": len(keyed)})
+        ids = [envelope_id for (envelope_id,) in cursor.fetchall()]
+        columns = ", ".join(("id", *ENVELOPE_COLUMNS))
+        with cursor.copy(f"COPY ingest_envelope ({columns}) FROM STDIN") as copy:
+            for envelope_id, (key, envelope) in zip(ids, keyed, strict=True):
+                copy.write_row((envelope_id, *_envelope_row(key, envelope, received_at)))
+        stored = [
+            (envelope_id, envelope) for envelope_id, (_, envelope) in zip(ids, keyed, strict=True)
+        ]
         _copy_errors(cursor, stored)
-        upsert_rollups(cursor, [envelope_id for envelope_id, _ in stored])
+        upsert_rollups(cursor, [envelope for _, envelope in keyed])
     return len(stored)
+
+
+def _not_stored(
+    cursor, keyed: list[tuple[str, ParsedEnvelope]]
+) -> list[tuple[str, ParsedEnvelope]]:
+    cursor.execute(STORED_KEYS_SQL, {"keys": [key for key, _ in keyed]})
+    stored = {key for (key,) in cursor.fetchall()}
+    return [(key, envelope) for key, envelope in keyed if key not in stored]
 
 
 def _copy_errors(cursor, stored: list[tuple[int, ParsedEnvelope]]) -> None:
@@ -135,82 +160,69 @@ def _copy_errors(cursor, stored: list[tuple[int, ParsedEnvelope]]) -> None:
                 copy.write_row(row)
 
 
-REQUEST_ROLLUP_SQL = """
-INSERT INTO {table} AS r (bucket, account_id, endpoint, status, requests, failed_requests, errors)
-SELECT date_trunc('{unit}', occurred_at, 'UTC'), account_id, endpoint, status,
-       count(*), count(*) FILTER (WHERE failed), sum(error_count)
-FROM ingest_envelope WHERE id = ANY(%(ids)s)
-GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-ON CONFLICT (bucket, account_id, endpoint, status) DO UPDATE SET
-  requests = r.requests + EXCLUDED.requests,
-  failed_requests = r.failed_requests + EXCLUDED.failed_requests,
-  errors = r.errors + EXCLUDED.errors
-"""
-# Each request counts once per code, per parameter and per (code, parameter): on the row of
-# its first error with that code, parameter or pair; and once on the row of its first error
-# (see ingest.models.ErrorRollup).
-ERROR_ROLLUP_SQL = """
-INSERT INTO {table} AS r (bucket, account_id, endpoint, status, code, parameter, errors,
-                          pair_requests, code_requests, parameter_requests, first_error_requests)
-SELECT date_trunc('{unit}', occurred_at, 'UTC'), account_id, endpoint, status, code, parameter,
-       count(*), count(*) FILTER (WHERE pair_rank = 1), count(*) FILTER (WHERE code_rank = 1),
-       count(*) FILTER (WHERE parameter_rank = 1), count(*) FILTER (WHERE position = 0)
-FROM (
-  SELECT *,
-    row_number() OVER (PARTITION BY envelope_id, code, parameter ORDER BY position) pair_rank,
-    row_number() OVER (PARTITION BY envelope_id, code ORDER BY position) code_rank,
-    row_number() OVER (PARTITION BY envelope_id, parameter ORDER BY position) parameter_rank
-  FROM ingest_error WHERE envelope_id = ANY(%(ids)s)
-) AS ranked
-GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
-ON CONFLICT (bucket, account_id, endpoint, status, code, parameter) DO UPDATE SET
-  errors = r.errors + EXCLUDED.errors,
-  pair_requests = r.pair_requests + EXCLUDED.pair_requests,
-  code_requests = r.code_requests + EXCLUDED.code_requests,
-  parameter_requests = r.parameter_requests + EXCLUDED.parameter_requests,
-  first_error_requests = r.first_error_requests + EXCLUDED.first_error_requests
-"""
-DIMENSION_ROLLUP_SQL = """
-INSERT INTO {table} AS r (bucket, dimension, value, requests, failed_requests, errors)
-SELECT bucket, dimension, value, sum(requests), sum(failed_requests), sum(errors) FROM (
-  SELECT date_trunc('{unit}', occurred_at, 'UTC') AS bucket, '' AS dimension, NULL AS value,
-         count(*) AS requests, count(*) FILTER (WHERE failed) AS failed_requests,
-         sum(error_count) AS errors
-  FROM ingest_envelope WHERE id = ANY(%(ids)s) GROUP BY 1
-  UNION ALL
-  SELECT date_trunc('{unit}', occurred_at, 'UTC'), d.dimension, d.value, count(*),
-         count(*) FILTER (WHERE failed), sum(error_count)
-  FROM ingest_envelope CROSS JOIN LATERAL (VALUES ('account', account_id),
-       ('http_status', status::text), ('endpoint', endpoint)) AS d (dimension, value)
-  WHERE id = ANY(%(ids)s) GROUP BY 1, 2, 3
-  UNION ALL
-  SELECT date_trunc('{unit}', occurred_at, 'UTC'), d.dimension, d.value,
-         count(DISTINCT envelope_id), count(DISTINCT envelope_id), count(*)
-  FROM ingest_error CROSS JOIN LATERAL (VALUES ('code', code), ('parameter', parameter))
-       AS d (dimension, value)
-  WHERE envelope_id = ANY(%(ids)s) GROUP BY 1, 2, 3
-) AS counts
-GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-ON CONFLICT (bucket, dimension, value) DO UPDATE SET
-  requests = r.requests + EXCLUDED.requests,
-  failed_requests = r.failed_requests + EXCLUDED.failed_requests,
-  errors = r.errors + EXCLUDED.errors
-"""
-ROLLUP_STATEMENTS = [
-    REQUEST_ROLLUP_SQL.format(table="ingest_hourlyrequestrollup", unit="hour"),
-    REQUEST_ROLLUP_SQL.format(table="ingest_dailyrequestrollup", unit="day"),
-    ERROR_ROLLUP_SQL.format(table="ingest_hourlyerrorrollup", unit="hour"),
-    ERROR_ROLLUP_SQL.format(table="ingest_dailyerrorrollup", unit="day"),
-    DIMENSION_ROLLUP_SQL.format(table="ingest_hourlydimensionrollup", unit="hour"),
-    DIMENSION_ROLLUP_SQL.format(table="ingest_dailydimensionrollup", unit="day"),
-]
+@dataclass(frozen=True)
+class RollupTable:
+    name: str
+    keys: tuple[str, ...]
+    counts: tuple[str, ...]
+
+    @cached_property
+    def upsert_sql(self) -> str:
+        """Upsert rows given as a JSON array of objects; sorted by key, as every worker
+        does, so that concurrent upserts lock rollup rows in one order and cannot deadlock."""
+        columns = ", ".join((*self.keys, *self.counts))
+        keys = ", ".join(self.keys)
+        updates = ", ".join(f"{count} = r.{count} + EXCLUDED.{count}" for count in self.counts)
+        return (
+            f"INSERT INTO {self.name} AS r ({columns}) "
+            f"SELECT {columns} FROM json_populate_recordset(NULL::{self.name}, %s) "
+            f"ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+        )
+
+    def rows_json(self, counts: Counts) -> str:
+        columns = (*self.keys, *self.counts)
+        return _json(
+            [dict(zip(columns, (*key, *values), strict=True)) for key, values in counts.items()]
+        )
 
 
-def upsert_rollups(cursor, envelope_ids: list[int]) -> None:
-    """Add the newly stored envelopes (and their errors) to the rollups, counted by
-    PostgreSQL from the rows just written.
+REQUEST_KEYS = ("bucket", "account_id", "endpoint", "status")
+ERROR_KEYS = (*REQUEST_KEYS, "code", "parameter")
+DIMENSION_KEYS = ("bucket", "dimension", "value")
+REQUEST_COUNTS = ("requests", "failed_requests", "errors")
+ERROR_COUNTS = (
+    "errors",
+    "pair_requests",
+    "code_requests",
+    "parameter_requests",
+    "first_error_requests",
+)
 
-    Always in this table order and with rows sorted by key, so that concurrent workers lock
-    rollup rows in the same order and cannot deadlock."""
-    for statement in ROLLUP_STATEMENTS:
-        cursor.execute(statement, {"ids": envelope_ids})
+# (table, which rows of a Rollups, period) in the one order every worker follows.
+ROLLUP_TABLES = (
+    (RollupTable("ingest_hourlyrequestrollup", REQUEST_KEYS, REQUEST_COUNTS), "requests", "hourly"),
+    (RollupTable("ingest_dailyrequestrollup", REQUEST_KEYS, REQUEST_COUNTS), "requests", "daily"),
+    (RollupTable("ingest_hourlyerrorrollup", ERROR_KEYS, ERROR_COUNTS), "errors", "hourly"),
+    (RollupTable("ingest_dailyerrorrollup", ERROR_KEYS, ERROR_COUNTS), "errors", "daily"),
+    (
+        RollupTable("ingest_hourlydimensionrollup", DIMENSION_KEYS, REQUEST_COUNTS),
+        "dimensions",
+        "hourly",
+    ),
+    (
+        RollupTable("ingest_dailydimensionrollup", DIMENSION_KEYS, REQUEST_COUNTS),
+        "dimensions",
+        "daily",
+    ),
+)
+
+
+def upsert_rollups(cursor, envelopes: Sequence[ParsedEnvelope]) -> None:
+    """Add the newly stored envelopes (and their errors) to the rollup tables, always in
+    the same table order."""
+    hourly = hourly_rollups(envelopes)
+    by_period = {"hourly": hourly, "daily": daily_rollups(hourly)}
+    for table, kind, period in ROLLUP_TABLES:
+        counts = getattr(by_period[period], kind)
+        if counts:
+            cursor.execute(table.upsert_sql, [table.rows_json(counts)])

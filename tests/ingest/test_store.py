@@ -1,14 +1,17 @@
 """Storage is idempotent: a redelivered batch adds nothing, rollups included."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import orjson
 import pytest
 from django.db import connection
-from helpers import error, make_record
+from helpers import error, make_record, parse
 
 from ingest.batches import store_batch
 from ingest.models import Envelope
+from ingest.store import store_envelopes
 
 ROLLUP_SUMS = {
     "ingest_hourlyrequestrollup": "sum(requests), sum(failed_requests), sum(errors)",
@@ -67,3 +70,33 @@ def test_another_batch_with_a_known_client_id_stores_only_the_new_records(batch)
 
     assert store_batch("b2", batch, received_at, rejected={3}) == 2  # client-1 is known
     assert Envelope.objects.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_storing_the_same_new_client_id_at_once_store_it_once():
+    """The later COPY waits for the earlier transaction, fails on the key once it commits,
+    and is tried again: the key is then known and only the other records are stored."""
+    received_at = datetime.now(UTC)
+    shared = parse(make_record(status=404, id="shared"))
+    batches = [
+        [("c:shared", shared), (f"s:{name}:1", parse(make_record(status=200)))]
+        for name in ("one", "two")
+    ]
+    barrier = threading.Barrier(2)
+
+    def store(keyed) -> int:
+        try:
+            barrier.wait()
+            return store_envelopes(keyed, received_at)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        stored = sorted(pool.map(store, batches))
+
+    assert stored == [1, 2]
+    assert Envelope.objects.count() == 3
+    assert Envelope.objects.filter(dedup_key="c:shared").count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sum(requests) FROM ingest_hourlyrequestrollup")
+        assert cursor.fetchone() == (3,)
