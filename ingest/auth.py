@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
-from ingest.tokens import find_token
+from ingest.tokens import find_token_cached
 
 
 class ScopedBearer(HttpBearer):
@@ -15,7 +15,7 @@ class ScopedBearer(HttpBearer):
         self.scope = scope
 
     def authenticate(self, request: HttpRequest, token: str):
-        api_token = find_token(token)
+        api_token = find_token_cached(token)
         if api_token is None:
             return None
         if self.scope not in api_token.scopes:

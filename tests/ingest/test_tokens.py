@@ -1,12 +1,14 @@
 """API tokens: printed once by the command, stored only as a digest."""
 
+import time
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from ingest import tokens
 from ingest.models import ApiToken
-from ingest.tokens import find_token
+from ingest.tokens import find_token, find_token_cached, issue_token
 
 
 @pytest.mark.django_db
@@ -36,3 +38,33 @@ def test_a_revoked_token_is_not_found():
     ApiToken.objects.update(revoked_at="2026-01-01T00:00:00Z")
 
     assert find_token(token) is None
+
+
+@pytest.mark.django_db
+def test_a_live_token_is_remembered_without_a_query(django_assert_num_queries):
+    token = issue_token("x", ["ingest"])
+    found = find_token_cached(token)
+
+    with django_assert_num_queries(0):
+        assert find_token_cached(token) == found
+
+
+@pytest.mark.django_db
+def test_a_revoked_token_stops_working_once_remembered_seconds_pass(monkeypatch):
+    monkeypatch.setattr(tokens, "CACHE_SECONDS", 0.2)
+    token = issue_token("x", ["ingest"])
+    assert find_token_cached(token) is not None
+    ApiToken.objects.update(revoked_at="2026-01-01T00:00:00Z")
+
+    time.sleep(0.3)
+
+    assert find_token_cached(token) is None
+
+
+@pytest.mark.django_db
+def test_an_unknown_token_is_not_remembered():
+    token = tokens.TOKEN_PREFIX + "not-issued-yet"
+    assert find_token_cached(token) is None
+    ApiToken.objects.create(name="x", prefix="p", key_hash=tokens._digest(token), scopes=["read"])
+
+    assert find_token_cached(token) is not None
