@@ -47,20 +47,30 @@ def hourly_rollups(envelopes: Iterable[ParsedEnvelope]) -> Rollups:
     """Count the envelopes (and their errors) into hourly rollup rows."""
     rollups = Rollups({}, {}, {})
     for envelope in envelopes:
-        hour = hour_start(envelope.occurred_at)
-        counts = (1, int(envelope.failed), len(envelope.errors))
-        request_key = (hour, envelope.account_id, envelope.endpoint, envelope.status)
-        _add(rollups.requests, request_key, counts)
-        for dimension, value in (
-            ("", None),
-            ("account", envelope.account_id),
-            ("http_status", str(envelope.status)),
-            ("endpoint", envelope.endpoint),
-        ):
-            _add(rollups.dimensions, (hour, dimension, value), counts)
+        request_key = (
+            hour_start(envelope.occurred_at),
+            envelope.account_id,
+            envelope.endpoint,
+            envelope.status,
+        )
+        _add(rollups.requests, request_key, (1, int(envelope.failed), len(envelope.errors)))
         if envelope.errors:
             _add_errors(rollups, request_key, envelope)
+    _add_request_dimensions(rollups)
     return rollups
+
+
+def _add_request_dimensions(rollups: Rollups) -> None:
+    """Totals (dimension '') and the account, HTTP status and endpoint rows, summed from the
+    request rows, which hold all three."""
+    for (hour, account_id, endpoint, status), counts in rollups.requests.items():
+        for dimension, value in (
+            ("", None),
+            ("account", account_id),
+            ("http_status", str(status)),
+            ("endpoint", endpoint),
+        ):
+            _add(rollups.dimensions, (hour, dimension, value), counts)
 
 
 def _add_errors(rollups: Rollups, request_key: tuple, envelope: ParsedEnvelope) -> None:
