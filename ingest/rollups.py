@@ -6,9 +6,10 @@ the rows to the rollup tables in the same transaction as the envelopes.
 """
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import add
 
 from ingest.parse import ParsedEnvelope
 
@@ -34,21 +35,23 @@ def day_start(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _add(counts: Counts, key: tuple, values: tuple[int, ...]) -> None:
+def _add(counts: Counts, key: tuple, values: Sequence[int]) -> None:
     row = counts.get(key)
     if row is None:
         counts[key] = list(values)
     else:
-        for index, value in enumerate(values):
-            row[index] += value
+        row[:] = map(add, row, values)
 
 
 def hourly_rollups(envelopes: Iterable[ParsedEnvelope]) -> Rollups:
     """Count the envelopes (and their errors) into hourly rollup rows."""
     rollups = Rollups({}, {}, {})
+    hours: dict[tuple, datetime] = {}  # datetime.replace() is slow; a batch spans few hours
     for envelope in envelopes:
+        moment = envelope.occurred_at  # UTC
+        place = (moment.year, moment.month, moment.day, moment.hour)
         request_key = (
-            hour_start(envelope.occurred_at),
+            hours.get(place) or hours.setdefault(place, hour_start(moment)),
             envelope.account_id,
             envelope.endpoint,
             envelope.status,
@@ -109,6 +112,9 @@ def daily_rollups(hourly: Rollups) -> Rollups:
 
 def _per_day(hourly: Counts) -> Counts:
     daily: Counts = {}
-    for (hour, *rest), counts in hourly.items():
-        _add(daily, (day_start(hour), *rest), counts)
+    days: dict[datetime, datetime] = {}  # a batch spans a few hours at most
+    for key, counts in hourly.items():
+        hour = key[0]
+        day = days.get(hour) or days.setdefault(hour, day_start(hour))
+        _add(daily, (day, *key[1:]), counts)
     return daily
