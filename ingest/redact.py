@@ -33,8 +33,25 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _may_hold_secret_params(params: Mapping[str, object]) -> bool:
+    """A cheap test that is False only when no key is an OAuth parameter: lower-casing maps
+    character by character, so the joined keys hold every secret key's "oauth_"."""
+    try:
+        keys = "&".join(params)
+    except TypeError:  # a key that is not a string
+        return True
+    return SECRET_PARAM_PREFIX in keys.lower()
+
+
+def has_secret_params(params: Mapping[str, object]) -> bool:
+    """True when some key of the params is an ``oauth_*`` parameter (any case)."""
+    return _may_hold_secret_params(params) and any(map(_is_secret_param, params))
+
+
 def redact_params(params: Mapping[str, object]) -> dict[str, object]:
     """Return the params with every ``oauth_*`` key (any case) given the value REDACTED."""
+    if not _may_hold_secret_params(params):
+        return dict(params)
     return {key: REDACTED if _is_secret_param(key) else value for key, value in params.items()}
 
 
@@ -72,6 +89,8 @@ def redact_url(url: str) -> str:
     The query string is split on "&" as sent; nothing is re-encoded or reordered, and the
     fragment is left alone.
     """
+    if "@" not in url and SECRET_PARAM_PREFIX not in unquote_plus(url).lower():
+        return url  # no userinfo, and no query name can decode to an OAuth parameter
     before_fragment, hash_mark, fragment = url.partition("#")
     redacted = _redact_userinfo(_redact_query(before_fragment))
     return f"{redacted}{hash_mark}{fragment}"
