@@ -97,7 +97,10 @@ def rejection(raw: object, check_size: bool = True, check_storable: bool = True)
 
 
 def _decoded(record: msgspec.Raw) -> object:
-    return orjson.loads(bytes(record))
+    """One record of `wire.batch_records`, decoded. It is decoded in an array, as deep as in
+    its batch: orjson.JSONDecodeError (nesting beyond orjson's limit) then means that orjson
+    cannot decode the batch either."""
+    return orjson.loads(b"[%b]" % record)[0]
 
 
 def judge_batch(raw: bytes) -> BatchVerdict:
@@ -107,8 +110,14 @@ def judge_batch(raw: bytes) -> BatchVerdict:
     if records is None:
         return judge_decoded_batch(raw)
     _check_record_count(records)
+    try:
+        return _judge_records(records, check_size=len(raw) > RECORD_MAX_BYTES)
+    except orjson.JSONDecodeError:
+        return judge_decoded_batch(raw)  # which answers why the batch cannot be decoded
+
+
+def _judge_records(records: list[msgspec.Raw], check_size: bool) -> BatchVerdict:
     verdict = BatchVerdict(records=records)
-    check_size = len(raw) > RECORD_MAX_BYTES
     for index, record in enumerate(records):
         if not wire.is_acceptable(record, check_size):
             error = rejection(_decoded(record), check_size)

@@ -42,12 +42,15 @@ _UNSAFE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")  # NUL, surrogates
 _NUMBER_SHAPES = bytes.maketrans(b"123456789E+", b"000000000e-")
 _WIDE_NUMBER_MARKS = (b"0" * 19, b"e000", b"e-000")
 _NUMBER_CHARS = b"0123456789eE.+-"
+_NUMBER_STARTS = frozenset(bytes([char]) for char in b"-0123456789")
 # What may come just before and just after a number in JSON; any other byte on either side
 # means the characters are part of a string.
 _BEFORE_NUMBER = frozenset(b"[,: \t\n\r")
 _AFTER_NUMBER = frozenset(b",]} \t\n\r")
 _NUMBER_CHARS_MAX = 64  # longer runs of number characters are not looked into
-_BYTES_PER_MARK_MIN = 256  # a batch with more marks (in strings) is not worth looking into
+# Marks looked into before giving up (for the other path): so many, plus one per so many bytes.
+_MARKS_CHECKED_MIN = 16
+_BYTES_PER_MARK_CHECKED = 256
 OBJECT = b"{"
 _BODY_KINDS = (OBJECT, b"[", b'"', b"n")  # the first bytes of an object, array, string, null
 
@@ -87,9 +90,13 @@ _params_decoder = msgspec.json.Decoder(dict)
 
 def _in_a_number(raw: bytes, position: int) -> bool:
     """Whether the mark at `position` may be in a number rather than in a string: the run of
-    number characters around it is bounded as a number would be, on both sides."""
-    before = raw[max(0, position - _NUMBER_CHARS_MAX) : position].rstrip(_NUMBER_CHARS)
+    number characters around it starts and ends as a number would, and is bounded by what
+    may surround a number."""
+    window = raw[max(0, position - _NUMBER_CHARS_MAX) : position + 1]
+    before = window.rstrip(_NUMBER_CHARS)
     if before and before[-1] not in _BEFORE_NUMBER:
+        return False
+    if window[len(before) : len(before) + 1] not in _NUMBER_STARTS:
         return False
     after = raw[position : position + _NUMBER_CHARS_MAX].lstrip(_NUMBER_CHARS)
     return not after or after[0] in _AFTER_NUMBER
@@ -99,7 +106,7 @@ def _has_wide_numbers(raw: bytes) -> bool:
     """Whether a number may have 19 digits in a row or a 3-digit exponent (see the module
     docstring); marks found in strings, such as long ids, do not count."""
     shapes = raw.translate(_NUMBER_SHAPES)
-    marks_left = len(raw) // _BYTES_PER_MARK_MIN
+    marks_left = _MARKS_CHECKED_MIN + len(raw) // _BYTES_PER_MARK_CHECKED
     for mark in _WIDE_NUMBER_MARKS:
         position = shapes.find(mark)
         while position != -1:
