@@ -17,16 +17,15 @@ ACCOUNTS_SEGMENT = "accounts"
 ACCOUNT_PLACEHOLDER = ":account_id"
 ID_PLACEHOLDER = ":id"
 
-# "scheme://" prefix as in RFC 3986; a URL without it is treated as a bare path.
-_SCHEME_AND_AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/]*")
+# The path: after the optional "scheme://" prefix (as in RFC 3986) and authority, up to the
+# query or fragment. A URL without the prefix is treated as a bare path.
+_PATH = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*)?([^?#]*)")
 _ASCII_DIGIT = re.compile(r"[0-9]")
 
 
 def _raw_path(url: str) -> str:
     """Return the path part of an absolute URL or of a bare path, undecoded."""
-    without_fragment = url.split("#", 1)[0]
-    without_query = without_fragment.split("?", 1)[0]
-    return _SCHEME_AND_AUTHORITY.sub("", without_query, count=1)
+    return _PATH.match(url).group(1)
 
 
 def _raw_segments(url: str) -> list[str]:
@@ -38,6 +37,8 @@ def _template_segment(segment: str, previous: str | None, is_first: bool) -> str
     """Template one non-empty path segment according to the module rules."""
     if previous == ACCOUNTS_SEGMENT:
         return ACCOUNT_PLACEHOLDER
+    if segment.isalpha():  # the common case, and letters are not digits
+        return segment
     if is_first and segment.isascii() and segment.isdigit():
         return segment
     if _ASCII_DIGIT.search(segment):

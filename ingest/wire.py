@@ -28,7 +28,7 @@ import re
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from ingest.body import BodyParts
+from ingest.body import BodyParts, params_of_request
 from ingest.validate import NESTING_MAX_LEVELS, RECORD_MAX_BYTES, Record, RecordError
 from ingest.validate import record_from_fields as validated
 
@@ -70,22 +70,17 @@ class _Fields(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class _ObjectBody(msgspec.Struct):
-    """The parts of an object body that parsing reads; msgspec skips all other keys."""
+    """The parts of an object body that parsing reads; msgspec skips all other keys. (The
+    echoed ``request`` holds little more than its ``params``.)"""
 
     errors: object = None
     operation_errors: object = None
-    request: msgspec.Raw | UnsetType = UNSET
-
-
-class _Request(msgspec.Struct):
-    params: msgspec.Raw | UnsetType = UNSET
+    request: object = None
 
 
 _batch_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 _fields_decoder = msgspec.json.Decoder(_Fields)
 _object_body_decoder = msgspec.json.Decoder(_ObjectBody)
-_request_decoder = msgspec.json.Decoder(_Request)
-_params_decoder = msgspec.json.Decoder(dict)
 
 
 def _in_a_number(raw: bytes, position: int) -> bool:
@@ -138,29 +133,14 @@ def batch_records(raw: bytes) -> list[msgspec.Raw] | None:
         return None
 
 
-def _object_text(value: msgspec.Raw | UnsetType) -> bytes | None:
-    """The JSON text of a value that is an object, else None."""
-    if value is UNSET:
-        return None
-    text = bytes(value)
-    return text if text[:1] == OBJECT else None
-
-
-def _params(request: msgspec.Raw | UnsetType) -> dict | None:
-    """``request.params`` when both are objects, else None."""
-    request_text = _object_text(request)
-    if request_text is None:
-        return None
-    params_text = _object_text(_request_decoder.decode(request_text).params)
-    return None if params_text is None else _params_decoder.decode(params_text)
-
-
 def _body_parts(text: bytes) -> BodyParts:
     """The parts of a body that `_is_acceptable_body` accepted."""
     if text[:1] != OBJECT:
         return BodyParts(text.decode())
     parts = _object_body_decoder.decode(text)
-    return BodyParts(text.decode(), parts.errors, parts.operation_errors, _params(parts.request))
+    return BodyParts(
+        text.decode(), parts.errors, parts.operation_errors, params_of_request(parts.request)
+    )
 
 
 def _is_acceptable_body(body: msgspec.Raw | bytes) -> bool:

@@ -14,6 +14,7 @@ from ingest.parse import (
     PARAMETER_KEY_MAX_CHARS,
     ParsedEnvelope,
     ParsedError,
+    _transaction_id,
     parse_record,
 )
 from ingest.redact import REDACTED
@@ -492,3 +493,17 @@ def test_a_batch_answer_without_operation_errors_is_a_success():
     envelope = parse(200, {"data": [{"id": "c1"}], "operation_errors": [[], []]})
 
     assert not envelope.failed and envelope.errors == ()
+
+
+header_names = st.sampled_from(
+    ["x-transaction-id", "X-Transaction-Id", "x-transaction", "X-TRANSACTION", "x-transactİon"]
+) | st.text(st.sampled_from(list("x-transaciond\u212aİ")), max_size=17)
+
+
+@given(st.dictionaries(header_names, st.sampled_from(["", "t1", "t2"])))
+def test_transaction_id_is_the_first_non_empty_value_of_the_first_names_of_any_case(headers):
+    first_values: dict[str, str] = {}
+    for name, value in headers.items():
+        first_values.setdefault(name.lower(), value)
+    expected = first_values.get("x-transaction-id") or first_values.get("x-transaction") or None
+    assert _transaction_id(headers) == expected
