@@ -34,7 +34,7 @@ class BatchError(Exception):
 
 @dataclass
 class BatchVerdict:
-    records: list
+    records: list  # as decoded, or as raw JSON (msgspec.Raw) when read by `ingest.wire`
     rejected: list[dict] = field(default_factory=list)
 
     @property

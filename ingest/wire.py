@@ -12,8 +12,10 @@ these can occur in it:
 * invalid UTF-8: the batch is ASCII, or decodes as UTF-8;
 * a NUL or an unpaired surrogate: JSON can carry them only as the escapes ``\\u0000`` and
   ``\\uD800``-``\\uDFFF``, and the gate refuses those escapes (valid pairs included);
-* an integer beyond 64 bits or an infinite float: the gate refuses any number with 19
-  digits in a row or with an exponent of 3 digits or more;
+* a number that msgspec and orjson read differently (orjson reads an integer beyond 64
+  bits as a float, and refuses the batch for a float out of range): the gate refuses any
+  number with 19 digits in a row or with an exponent of 3 digits or more, and looks at the
+  bytes around such digits to tell numbers from strings (long ids);
 * nesting beyond NESTING_MAX_LEVELS: a record is read here only when its ``[`` and ``{``
   bytes, those inside strings included, are no more than that.
 
@@ -51,8 +53,8 @@ _NUMBER_CHARS_MAX = 64  # longer runs of number characters are not looked into
 # Marks looked into before giving up (for the other path): so many, plus one per so many bytes.
 _MARKS_CHECKED_MIN = 16
 _BYTES_PER_MARK_CHECKED = 256
-OBJECT = b"{"
-_BODY_KINDS = (OBJECT, b"[", b'"', b"n")  # the first bytes of an object, array, string, null
+_OBJECT = b"{"
+_BODY_KINDS = (_OBJECT, b"[", b'"', b"n")  # the first bytes of an object, array, string, null
 
 
 class _Fields(msgspec.Struct, forbid_unknown_fields=True):
@@ -135,7 +137,7 @@ def batch_records(raw: bytes) -> list[msgspec.Raw] | None:
 
 def _body_parts(text: bytes) -> BodyParts:
     """The parts of a body that `_is_acceptable_body` accepted."""
-    if text[:1] != OBJECT:
+    if text[:1] != _OBJECT:
         return BodyParts(text.decode())
     parts = _object_body_decoder.decode(text)
     return BodyParts(
