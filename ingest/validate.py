@@ -35,7 +35,11 @@ FIELDS = frozenset(
 )
 _METHOD = re.compile(rf"[A-Za-z]{{1,{METHOD_MAX_CHARS}}}")
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
-_AUTHORITY_END = re.compile(r"[/?#]")
+_AUTHORITY = re.compile(r"[^/?#]*")
+# Built once: an isinstance check builds a `X | Y` union each time it is written inline.
+_NUMBER = int | float
+_CONTAINER = dict | list
+_BODY = dict | list | str | BodyParts
 
 
 class RecordError(ValueError):
@@ -63,7 +67,7 @@ def _json_type(value: object) -> str:
     """Name the JSON type of a decoded value, for error messages."""
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBER):
         return "number"
     names = {type(None): "null", str: "string", list: "array", dict: "object"}
     return names.get(type(value), type(value).__name__)
@@ -142,7 +146,7 @@ def _check_storable(name: str, value: object) -> None:
 
     Scalars are checked as their container is visited; only containers go on the stack.
     """
-    if not isinstance(value, dict | list):
+    if not isinstance(value, _CONTAINER):
         problem = _scalar_problem(value)
         if problem:
             raise RecordError(f"{name} {problem}")
@@ -161,7 +165,7 @@ def _check_storable(name: str, value: object) -> None:
                 problem = _string_problem(key) if isinstance(key, str) else "is not a string"
                 if problem:
                     raise RecordError(f"{_path(location)} key {_preview(key)} {problem}")
-            if isinstance(item, dict | list):
+            if isinstance(item, _CONTAINER):
                 nested.append((item, (location, key), level + 1))
             elif not _is_plain_ascii(item) and (problem := _scalar_problem(item)):
                 raise RecordError(f"{_path((location, key))} {problem}")
@@ -190,7 +194,7 @@ def _status(value: object) -> int:
 
 def _body(value: object) -> object:
     body = _required(value, "body", "use null when the response had no body")
-    if body is not None and not isinstance(body, dict | list | str | BodyParts):
+    if body is not None and not isinstance(body, _BODY):
         raise RecordError(f"body must be an object, array, string or null, got {_json_type(body)}")
     return body
 
@@ -202,7 +206,7 @@ def _is_acceptable_url(url: str) -> bool:
     scheme, separator, rest = url.partition("://")
     if not separator or scheme.lower() not in ("http", "https"):
         return False
-    authority = _AUTHORITY_END.split(rest, maxsplit=1)[0]
+    authority = _AUTHORITY.match(rest).group()
     host_and_port = authority.rpartition("@")[2]
     host = host_and_port if host_and_port.startswith("[") else host_and_port.partition(":")[0]
     return bool(host)
@@ -270,7 +274,7 @@ def _duration_ms(value: object) -> float | None:
     if value is None or value is UNSET:
         return None
     expected = "duration_ms must be a finite number of milliseconds >= 0"
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, _NUMBER):
         raise RecordError(f"{expected}, got {_json_type(value)}")
     # Infinite floats and ints too large for a float were already refused by _check_storable.
     if value < 0:
