@@ -39,10 +39,11 @@ from ingest.validate import record_from_fields as validated
 SIZE_GROWTH_MAX = 5
 
 _UNSAFE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")  # NUL, surrogates
-# Digits as "0", "E" as "e" and "+" as "-", so that a few substring searches find the
-# numbers to refuse.
-_NUMBER_SHAPES = bytes.maketrans(b"123456789E+", b"000000000e-")
-_WIDE_NUMBER_MARKS = (b"0" * 19, b"e000", b"e-000")
+# Digits and signs as "0", "E" as "e": two substring searches find where a wide number may
+# be, and each place is then checked against the text as sent ("e-05" is not one).
+_NUMBER_SHAPES = bytes.maketrans(b"123456789E+-", b"000000000e00")
+_WIDE_NUMBER_MARKS = (b"0" * 19, b"e000")
+_WIDE_NUMBER_PART = re.compile(rb"[0-9]{19}|[eE][-+]?[0-9]{3}")
 _NUMBER_CHARS = b"0123456789eE.+-"
 _NUMBER_STARTS = frozenset(bytes([char]) for char in b"-0123456789")
 # What may come just before and just after a number in JSON; any other byte on either side
@@ -108,10 +109,15 @@ def _has_wide_numbers(raw: bytes) -> bool:
         position = shapes.find(mark)
         while position != -1:
             marks_left -= 1
-            if marks_left < 0 or _in_a_number(raw, position):
+            if marks_left < 0 or _is_wide_number(raw, position):
                 return True
-            position = shapes.find(mark, position + len(mark))
+            position = shapes.find(mark, position + 1)
     return False
+
+
+def _is_wide_number(raw: bytes, position: int) -> bool:
+    """Whether the mark at `position` may be a wide number (see `_has_wide_numbers`)."""
+    return bool(_WIDE_NUMBER_PART.match(raw, position)) and _in_a_number(raw, position)
 
 
 def _is_clear(raw: bytes) -> bool:
