@@ -11,6 +11,7 @@ Path rules, applied to the path only (scheme, host, query and fragment are ignor
 """
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote
 
 ACCOUNTS_SEGMENT = "accounts"
@@ -52,13 +53,20 @@ def endpoint_template(method: str, url: str) -> str:
     >>> endpoint_template("get", "https://ads-api.x.com/12/accounts/abcdefg/campaigns/8wk12?x=1")
     'GET /12/accounts/:account_id/campaigns/:id'
     """
+    return f"{method.upper()} {_templated_path(_raw_path(url))}"
+
+
+# Traffic repeats paths (one per account and endpoint). A URL is at most 8,192 characters,
+# so the cached paths and templates take at most ~16 MB.
+@lru_cache(maxsize=1024)
+def _templated_path(path: str) -> str:
     templated: list[str] = []
     previous: str | None = None
-    for segment in _raw_segments(url):
+    for segment in path.split("/"):
         if segment:
             templated.append(_template_segment(segment, previous, is_first=not templated))
         previous = segment
-    return f"{method.upper()} /{'/'.join(templated)}"
+    return f"/{'/'.join(templated)}"
 
 
 def account_from_url(url: str) -> str | None:
