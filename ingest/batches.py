@@ -2,11 +2,9 @@
 
 from datetime import datetime
 
-import orjson
-
+from ingest.intake import accepted_records
 from ingest.parse import ParsedEnvelope, parse_record
 from ingest.store import store_envelopes
-from ingest.validate import RecordError, validate_record
 
 
 def dedup_key(batch_id: str, index: int, client_id: str | None) -> str:
@@ -21,19 +19,10 @@ def parse_batch(
     batch_id: str, raw: bytes, received_at: datetime, rejected: set[int]
 ) -> list[tuple[str, ParsedEnvelope]]:
     """The accepted records of a batch, parsed and keyed for storage."""
-    keyed = []
-    for index, raw_record in enumerate(orjson.loads(raw)):
-        if index in rejected:
-            continue
-        try:
-            # The web process judged this payload before queueing it: no need to walk it.
-            record = validate_record(raw_record, check_storable=False)
-        except RecordError:  # the API rejected it already
-            continue
-        keyed.append(
-            (dedup_key(batch_id, index, record.client_id), parse_record(record, received_at))
-        )
-    return keyed
+    return [
+        (dedup_key(batch_id, index, record.client_id), parse_record(record, received_at))
+        for index, record in accepted_records(raw, rejected)
+    ]
 
 
 def store_batch(batch_id: str, raw: bytes, received_at: datetime, rejected: set[int]) -> int:

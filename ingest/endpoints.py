@@ -11,22 +11,22 @@ Path rules, applied to the path only (scheme, host, query and fragment are ignor
 """
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote
 
 ACCOUNTS_SEGMENT = "accounts"
 ACCOUNT_PLACEHOLDER = ":account_id"
 ID_PLACEHOLDER = ":id"
 
-# "scheme://" prefix as in RFC 3986; a URL without it is treated as a bare path.
-_SCHEME_AND_AUTHORITY = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/]*")
+# The path: after the optional "scheme://" prefix (as in RFC 3986) and authority, up to the
+# query or fragment. A URL without the prefix is treated as a bare path.
+_PATH = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*)?([^?#]*)")
 _ASCII_DIGIT = re.compile(r"[0-9]")
 
 
 def _raw_path(url: str) -> str:
     """Return the path part of an absolute URL or of a bare path, undecoded."""
-    without_fragment = url.split("#", 1)[0]
-    without_query = without_fragment.split("?", 1)[0]
-    return _SCHEME_AND_AUTHORITY.sub("", without_query, count=1)
+    return _PATH.match(url).group(1)
 
 
 def _raw_segments(url: str) -> list[str]:
@@ -38,6 +38,8 @@ def _template_segment(segment: str, previous: str | None, is_first: bool) -> str
     """Template one non-empty path segment according to the module rules."""
     if previous == ACCOUNTS_SEGMENT:
         return ACCOUNT_PLACEHOLDER
+    if segment.isalpha():  # the common case, and letters are not digits
+        return segment
     if is_first and segment.isascii() and segment.isdigit():
         return segment
     if _ASCII_DIGIT.search(segment):
@@ -51,13 +53,20 @@ def endpoint_template(method: str, url: str) -> str:
     >>> endpoint_template("get", "https://ads-api.x.com/12/accounts/abcdefg/campaigns/8wk12?x=1")
     'GET /12/accounts/:account_id/campaigns/:id'
     """
+    return f"{method.upper()} {_templated_path(_raw_path(url))}"
+
+
+# Traffic repeats paths (one per account and endpoint). A URL is at most 8,192 characters,
+# so the cached paths and templates take at most ~16 MB.
+@lru_cache(maxsize=1024)
+def _templated_path(path: str) -> str:
     templated: list[str] = []
     previous: str | None = None
-    for segment in _raw_segments(url):
+    for segment in path.split("/"):
         if segment:
             templated.append(_template_segment(segment, previous, is_first=not templated))
         previous = segment
-    return f"{method.upper()} /{'/'.join(templated)}"
+    return f"/{'/'.join(templated)}"
 
 
 def account_from_url(url: str) -> str | None:

@@ -1,11 +1,23 @@
 """Accepting an ingest batch: decode it, check its size, and sort records into accepted and
-rejected. Pure: no Django, no I/O, so the web process does only cheap, predictable work."""
+rejected. Pure: no Django, no I/O, so the web process does only cheap, predictable work.
 
+Records are read straight from the batch's text where `ingest.wire` can vouch for them, and
+decoded and validated by `ingest.validate` otherwise; the answers are the same."""
+
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 
+import msgspec
 import orjson
 
-from ingest.validate import RECORD_MAX_BYTES, RecordError, check_record_size, validate_record
+from ingest import wire
+from ingest.validate import (
+    RECORD_MAX_BYTES,
+    Record,
+    RecordError,
+    check_record_size,
+    validate_record,
+)
 
 BATCH_MAX_RECORDS = 5_000
 BATCH_MAX_BYTES = 10 * 1024 * 1024
@@ -22,7 +34,7 @@ class BatchError(Exception):
 
 @dataclass
 class BatchVerdict:
-    records: list
+    records: list  # as decoded, or as raw JSON (msgspec.Raw) when read by `ingest.wire`
     rejected: list[dict] = field(default_factory=list)
 
     @property
@@ -34,18 +46,26 @@ class BatchVerdict:
         return len(self.records) - len(self.rejected)
 
 
-def decode_batch(raw: bytes) -> list:
-    """The JSON array of records in `raw`, or BatchError."""
+def _check_batch_size(raw: bytes) -> None:
     if len(raw) > BATCH_MAX_BYTES:
         raise BatchError(413, f"batch is {len(raw)} bytes; the limit is {BATCH_MAX_BYTES}")
+
+
+def _check_record_count(records: list) -> None:
+    if len(records) > BATCH_MAX_RECORDS:
+        raise BatchError(413, f"batch has {len(records)} records; the limit is {BATCH_MAX_RECORDS}")
+
+
+def decode_batch(raw: bytes) -> list:
+    """The JSON array of records in `raw`, or BatchError."""
+    _check_batch_size(raw)
     try:
         records = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BatchError(400, f"body is not valid JSON: {exc}") from None
     if not isinstance(records, list):
         raise BatchError(400, "body must be a JSON array of records")
-    if len(records) > BATCH_MAX_RECORDS:
-        raise BatchError(413, f"batch has {len(records)} records; the limit is {BATCH_MAX_RECORDS}")
+    _check_record_count(records)
     return records
 
 
@@ -76,8 +96,38 @@ def rejection(raw: object, check_size: bool = True, check_storable: bool = True)
     return None
 
 
+def _decoded(record: msgspec.Raw) -> object:
+    """One record of `wire.batch_records`, decoded. It is decoded in an array, as deep as in
+    its batch: orjson.JSONDecodeError (nesting beyond orjson's limit) then means that orjson
+    cannot decode the batch either."""
+    return orjson.loads(b"[%b]" % record)[0]
+
+
 def judge_batch(raw: bytes) -> BatchVerdict:
-    """Decode a batch and name every record that must be rejected, with its index."""
+    """Read a batch and name every record that must be rejected, with its index."""
+    _check_batch_size(raw)
+    records = wire.batch_records(raw)
+    if records is None:
+        return judge_decoded_batch(raw)
+    _check_record_count(records)
+    try:
+        return _judge_records(records, check_size=len(raw) > RECORD_MAX_BYTES)
+    except orjson.JSONDecodeError:
+        return judge_decoded_batch(raw)  # which answers why the batch cannot be decoded
+
+
+def _judge_records(records: list[msgspec.Raw], check_size: bool) -> BatchVerdict:
+    verdict = BatchVerdict(records=records)
+    for index, record in enumerate(records):
+        if not wire.is_acceptable(record, check_size):
+            error = rejection(_decoded(record), check_size)
+            if error is not None:
+                verdict.rejected.append({"index": index, "error": error})
+    return verdict
+
+
+def judge_decoded_batch(raw: bytes) -> BatchVerdict:
+    """`judge_batch` the reference way: decode every value, then validate the records."""
     records = decode_batch(raw)
     verdict = BatchVerdict(records=records)
     # No record of a batch can be larger than the whole batch.
@@ -88,3 +138,30 @@ def judge_batch(raw: bytes) -> BatchVerdict:
         if error is not None:
             verdict.rejected.append({"index": index, "error": error})
     return verdict
+
+
+def accepted_records(raw: bytes, rejected: Container[int]) -> Iterator[tuple[int, Record]]:
+    """The records of a batch `judge_batch` accepted, with their index, validated and
+    normalised; `rejected` holds the indices it rejected."""
+    wire_records = wire.batch_records(raw)
+    records = orjson.loads(raw) if wire_records is None else wire_records
+    for index, record in enumerate(records):
+        if index in rejected:
+            continue
+        accepted = _accepted(record)
+        if accepted is not None:
+            yield index, accepted
+
+
+def _accepted(record: object) -> Record | None:
+    """A record of an accepted batch, validated; None for one that was rejected."""
+    if isinstance(record, msgspec.Raw):
+        read = wire.read_record(record)
+        if read is not None:
+            return read
+        record = _decoded(record)
+    try:
+        # The batch was judged before: no need to walk every value again.
+        return validate_record(record, check_storable=False)
+    except RecordError:
+        return None

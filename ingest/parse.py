@@ -8,14 +8,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import orjson
+
+from ingest.body import BodyParts, body_parts, request_params
 from ingest.catalog import CATALOG, generic_code_for_status
 from ingest.endpoints import account_from_url, endpoint_template
-from ingest.redact import REDACTED, redact_headers, redact_params, redact_url
+from ingest.redact import REDACTED, has_secret_params, redact_headers, redact_params, redact_url
 from ingest.validate import Record
 
 UNKNOWN_CODE = "UNKNOWN"
 FAILED_STATUS_MIN = 400
 TRANSACTION_HEADERS = ("x-transaction-id", "x-transaction")
+_TRANSACTION_NAME_LENGTHS = frozenset(len(name) for name in TRANSACTION_HEADERS)
 # Fields of an error object that get their own attribute; everything else goes to `extra`.
 ERROR_MAIN_FIELDS = ("code", "parameter", "message", "details", "value")
 # Aggregation keys are index keys, and PostgreSQL refuses index rows over ~2.7 KB: longer
@@ -58,7 +62,9 @@ class ParsedError:
         return main | {key: item for key, item in self.extra.items() if key not in main}
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, but never changed once built: one is built per record on the ingest hot path,
+# where a frozen dataclass costs three times as much to build.
+@dataclass(slots=True)
 class ParsedEnvelope:
     """One response envelope ready to store, credentials redacted."""
 
@@ -74,7 +80,7 @@ class ParsedEnvelope:
     transaction_id: str | None
     request_params: dict
     headers: dict[str, str]
-    body: object
+    body_json: str  # the body as sent, as JSON text; redacted when it echoes OAuth params
     errors: tuple[ParsedError, ...]
 
 
@@ -92,20 +98,9 @@ def _error_value(parameter: str | None, value: object) -> object:
     return REDACTED if parameter and parameter.lower().startswith("oauth_") else value
 
 
-def _raw_request_params(body: object) -> dict | None:
-    """Return ``body["request"]["params"]`` when every step is a dict, else None."""
-    if not isinstance(body, dict):
-        return None
-    request = body.get("request")
-    if not isinstance(request, dict):
-        return None
-    params = request.get("params")
-    return params if isinstance(params, dict) else None
-
-
 def _redacted_body(body: object) -> object:
     """Return the body with ``request.params`` redacted; other bodies are returned as sent."""
-    params = _raw_request_params(body)
+    params = request_params(body)
     if params is None or not isinstance(body, dict):
         return body
     # Copies, not mutation: the caller's record must stay as it was validated.
@@ -113,11 +108,14 @@ def _redacted_body(body: object) -> object:
     return {**body, "request": request}
 
 
-def _account_id(record: Record) -> str | None:
+def _redacted_body_json(body_json: str) -> str:
+    return orjson.dumps(_redacted_body(orjson.loads(body_json))).decode()
+
+
+def _account_id(record: Record, params: dict) -> str | None:
     """Record's account_id, else the echoed request param, else the URL's, else None."""
     if record.account_id:
         return record.account_id
-    params = _raw_request_params(record.body) or {}
     from_params = _non_empty_string(params.get("account_id"))
     if from_params is not None:
         return from_params
@@ -125,12 +123,15 @@ def _account_id(record: Record) -> str | None:
 
 
 def _transaction_id(headers: Mapping[str, str]) -> str | None:
-    """First non-empty value of x-transaction-id, then x-transaction (names case-insensitive)."""
-    by_lower_name: dict[str, str] = {}
+    """First non-empty value of x-transaction-id, then x-transaction (names case-insensitive;
+    of names that differ only in case, the first one counts)."""
+    first_values: dict[str, str] = {}
     for name, value in headers.items():
-        by_lower_name.setdefault(name.lower(), value)
+        # Lower-casing keeps the length of any name that becomes one of these.
+        if len(name) in _TRANSACTION_NAME_LENGTHS:
+            first_values.setdefault(name.lower(), value)
     for name in TRANSACTION_HEADERS:
-        value = by_lower_name.get(name)
+        value = first_values.get(name)
         if value:
             return value
     return None
@@ -188,10 +189,9 @@ def _synthesized_error(status: int) -> ParsedError:
     )
 
 
-def _operation_errors(body: object, status: int, first_position: int) -> list[ParsedError]:
+def _operation_errors(entries: object, status: int, first_position: int) -> list[ParsedError]:
     """Item-level errors of a batch endpoint: ``operation_errors`` is aligned with the items
     sent, each entry empty or a list of error objects."""
-    entries = body.get("operation_errors") if isinstance(body, dict) else None
     if not isinstance(entries, list):
         return []
     errors = []
@@ -202,14 +202,14 @@ def _operation_errors(body: object, status: int, first_position: int) -> list[Pa
     return errors
 
 
-def _parse_errors(body: object, status: int) -> tuple[ParsedError, ...]:
+def _parse_errors(body: BodyParts, status: int) -> tuple[ParsedError, ...]:
     """The errors of a response: ``body.errors``, then ``body.operation_errors``; else, for a
     failed response, one error synthesized from its status."""
-    elements = body.get("errors") if isinstance(body, dict) else None
     errors = []
-    if isinstance(elements, list):
-        errors = [_error_from_element(i, element, status) for i, element in enumerate(elements)]
-    errors += _operation_errors(body, status, len(errors))
+    if isinstance(body.errors, list):
+        errors = [_error_from_element(i, element, status) for i, element in enumerate(body.errors)]
+    if body.operation_errors is not None:
+        errors += _operation_errors(body.operation_errors, status, len(errors))
     if not errors and status >= FAILED_STATUS_MIN:
         return (_synthesized_error(status),)
     return tuple(errors)
@@ -227,10 +227,13 @@ def parse_record(record: Record, received_at: datetime) -> ParsedEnvelope:
     ``received_at`` (timezone-aware) stands in for ``occurred_at`` when the record has none.
     """
     received_at_utc = _as_utc(received_at)
-    errors = _parse_errors(record.body, record.status)
+    body = record.body if isinstance(record.body, BodyParts) else body_parts(record.body)
+    params = body.params or {}
+    echoes_secrets = has_secret_params(params)
+    errors = _parse_errors(body, record.status)
     return ParsedEnvelope(
         client_id=record.client_id,
-        account_id=_key(_account_id(record), ACCOUNT_KEY_MAX_CHARS),
+        account_id=_key(_account_id(record, params), ACCOUNT_KEY_MAX_CHARS),
         method=record.method,
         url=redact_url(record.url),
         endpoint=_key(endpoint_template(record.method, record.url), ENDPOINT_KEY_MAX_CHARS),
@@ -239,8 +242,8 @@ def parse_record(record: Record, received_at: datetime) -> ParsedEnvelope:
         occurred_at=record.occurred_at or received_at_utc,
         duration_ms=record.duration_ms,
         transaction_id=_transaction_id(record.headers),
-        request_params=redact_params(_raw_request_params(record.body) or {}),
+        request_params=redact_params(params) if echoes_secrets else dict(params),
         headers=redact_headers(record.headers),
-        body=_redacted_body(record.body),
+        body_json=_redacted_body_json(body.json) if echoes_secrets else body.json,
         errors=errors,
     )

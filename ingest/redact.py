@@ -11,6 +11,10 @@ from urllib.parse import unquote_plus
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 SECRET_PARAM_PREFIX = "oauth_"
+# Lower-casing keeps the length of any header name that becomes a secret one.
+_SECRET_HEADER_LENGTHS = frozenset(len(name) for name in SECRET_HEADERS)
+# The percent-encodings of "o", "a", "u", "t", "h", "_" in either case all start so.
+_PERCENT_ENCODED_LETTER = re.compile(r"%[4-7]")
 
 # scheme "://" userinfo "@": the userinfo may not contain "/", "?" or "#" (RFC 3986), and
 # the last "@" before the path ends it.
@@ -28,9 +32,26 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     Header names are matched case-insensitively; keys and their order are kept.
     """
     return {
-        name: REDACTED if name.lower() in SECRET_HEADERS else value
+        name: REDACTED
+        if len(name) in _SECRET_HEADER_LENGTHS and name.lower() in SECRET_HEADERS
+        else value
         for name, value in headers.items()
     }
+
+
+def _may_hold_secret_params(params: Mapping[str, object]) -> bool:
+    """A cheap test that is False only when no key is an OAuth parameter: lower-casing maps
+    character by character, so the joined keys hold every secret key's "oauth_"."""
+    try:
+        keys = "&".join(params)
+    except TypeError:  # a key that is not a string
+        return True
+    return SECRET_PARAM_PREFIX in keys.lower()
+
+
+def has_secret_params(params: Mapping[str, object]) -> bool:
+    """True when some key of the params is an ``oauth_*`` parameter (any case)."""
+    return _may_hold_secret_params(params) and any(map(_is_secret_param, params))
 
 
 def redact_params(params: Mapping[str, object]) -> dict[str, object]:
@@ -66,12 +87,21 @@ def _redact_userinfo(url: str) -> str:
     return f"{match.group('prefix')}{user}:{REDACTED}@{url[match.end() :]}"
 
 
+def _may_name_secret_params(url: str) -> bool:
+    """A cheap test that is False only when no query name can decode to an OAuth parameter:
+    such a name holds "oauth_" as is (any case) or some of its characters percent-encoded.
+    (Lower-casing maps no other character to one of these.)"""
+    return SECRET_PARAM_PREFIX in url.lower() or bool(_PERCENT_ENCODED_LETTER.search(url))
+
+
 def redact_url(url: str) -> str:
     """Return the URL with OAuth query values and any userinfo password replaced by REDACTED.
 
     The query string is split on "&" as sent; nothing is re-encoded or reordered, and the
     fragment is left alone.
     """
+    if "@" not in url and not _may_name_secret_params(url):
+        return url
     before_fragment, hash_mark, fragment = url.partition("#")
     redacted = _redact_userinfo(_redact_query(before_fragment))
     return f"{redacted}{hash_mark}{fragment}"

@@ -74,7 +74,7 @@ def _envelope_row(dedup_key: str, envelope: ParsedEnvelope, received_at) -> tupl
         envelope.transaction_id,
         _json(envelope.request_params),
         _json(envelope.headers),
-        _json(envelope.body),
+        envelope.body_json,
         _json([error.as_json() for error in envelope.errors]),
     )
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import orjson
+from msgspec import UNSET
+
+from ingest.body import BodyParts
 
 RECORD_MAX_BYTES = 1_000_000
 CLIENT_ID_MAX_CHARS = 200
@@ -32,18 +35,25 @@ FIELDS = frozenset(
 )
 _METHOD = re.compile(rf"[A-Za-z]{{1,{METHOD_MAX_CHARS}}}")
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_AUTHORITY = re.compile(r"[^/?#]*")
+# Built once: an isinstance check builds a `X | Y` union each time it is written inline.
+_NUMBER = int | float
+_CONTAINER = dict | list
+_BODY = dict | list | str | BodyParts
 
 
 class RecordError(ValueError):
     """A record is not acceptable; the message names the field and what was expected."""
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, but never changed once built: one is built per record on the ingest hot path,
+# where a frozen dataclass costs three times as much to build.
+@dataclass(slots=True)
 class Record:
     """One validated response envelope, normalised (method upper-cased, time in UTC)."""
 
     status: int
-    body: object
+    body: object  # as decoded; or a BodyParts, read from the JSON text by `ingest.wire`
     url: str
     method: str = DEFAULT_METHOD
     occurred_at: datetime | None = None
@@ -57,7 +67,7 @@ def _json_type(value: object) -> str:
     """Name the JSON type of a decoded value, for error messages."""
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBER):
         return "number"
     names = {type(None): "null", str: "string", list: "array", dict: "object"}
     return names.get(type(value), type(value).__name__)
@@ -136,7 +146,7 @@ def _check_storable(name: str, value: object) -> None:
 
     Scalars are checked as their container is visited; only containers go on the stack.
     """
-    if not isinstance(value, dict | list):
+    if not isinstance(value, _CONTAINER):
         problem = _scalar_problem(value)
         if problem:
             raise RecordError(f"{name} {problem}")
@@ -155,7 +165,7 @@ def _check_storable(name: str, value: object) -> None:
                 problem = _string_problem(key) if isinstance(key, str) else "is not a string"
                 if problem:
                     raise RecordError(f"{_path(location)} key {_preview(key)} {problem}")
-            if isinstance(item, dict | list):
+            if isinstance(item, _CONTAINER):
                 nested.append((item, (location, key), level + 1))
             elif not _is_plain_ascii(item) and (problem := _scalar_problem(item)):
                 raise RecordError(f"{_path((location, key))} {problem}")
@@ -163,18 +173,18 @@ def _check_storable(name: str, value: object) -> None:
         stack.extend(reversed(nested))
 
 
-# --- per-field rules -----------------------------------------------------------------------
+# --- per-field rules: each takes the field's value, UNSET when the field is absent ----------
 
 
-def _required(raw: dict, name: str, meaning: str) -> object:
+def _required(value: object, name: str, meaning: str) -> object:
     """Return a required field's value, or explain what the missing field is for."""
-    if name not in raw:
+    if value is UNSET:
         raise RecordError(f"{name} is required ({meaning})")
-    return raw[name]
+    return value
 
 
-def _status(raw: dict) -> int:
-    status = _required(raw, "status", "the HTTP status code of the response")
+def _status(value: object) -> int:
+    status = _required(value, "status", "the HTTP status code of the response")
     if isinstance(status, bool) or not isinstance(status, int):
         raise RecordError(f"status must be an integer HTTP status, got {_json_type(status)}")
     if not 100 <= status <= 599:
@@ -182,9 +192,9 @@ def _status(raw: dict) -> int:
     return status
 
 
-def _body(raw: dict) -> object:
-    body = _required(raw, "body", "use null when the response had no body")
-    if body is not None and not isinstance(body, dict | list | str):
+def _body(value: object) -> object:
+    body = _required(value, "body", "use null when the response had no body")
+    if body is not None and not isinstance(body, _BODY):
         raise RecordError(f"body must be an object, array, string or null, got {_json_type(body)}")
     return body
 
@@ -196,14 +206,14 @@ def _is_acceptable_url(url: str) -> bool:
     scheme, separator, rest = url.partition("://")
     if not separator or scheme.lower() not in ("http", "https"):
         return False
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    authority = _AUTHORITY.match(rest).group()
     host_and_port = authority.rpartition("@")[2]
     host = host_and_port if host_and_port.startswith("[") else host_and_port.partition(":")[0]
     return bool(host)
 
 
-def _url(raw: dict) -> str:
-    url = _required(raw, "url", "the request URL or its path")
+def _url(value: object) -> str:
+    url = _required(value, "url", "the request URL or its path")
     if not isinstance(url, str):
         raise RecordError(f"url must be a string, got {_json_type(url)}")
     if not url:
@@ -218,16 +228,17 @@ def _url(raw: dict) -> str:
     return url
 
 
-def _optional_string(raw: dict, name: str) -> str | None:
+def _optional_string(value: object, name: str) -> str | None:
     """Return a field that may be absent, null or a string."""
-    value = raw.get(name)
-    if value is not None and not isinstance(value, str):
+    if value is None or value is UNSET:
+        return None
+    if not isinstance(value, str):
         raise RecordError(f"{name} must be a string or null, got {_json_type(value)}")
     return value
 
 
-def _method(raw: dict) -> str:
-    method = _optional_string(raw, "method")
+def _method(value: object) -> str:
+    method = _optional_string(value, "method")
     if method is None:
         return DEFAULT_METHOD
     if not _METHOD.fullmatch(method):
@@ -238,8 +249,8 @@ def _method(raw: dict) -> str:
     return method.upper()
 
 
-def _occurred_at(raw: dict) -> datetime | None:
-    text = _optional_string(raw, "occurred_at")
+def _occurred_at(value: object) -> datetime | None:
+    text = _optional_string(value, "occurred_at")
     if text is None:
         return None
     try:
@@ -259,12 +270,11 @@ def _occurred_at(raw: dict) -> datetime | None:
         ) from None
 
 
-def _duration_ms(raw: dict) -> float | None:
-    value = raw.get("duration_ms")
-    if value is None:
+def _duration_ms(value: object) -> float | None:
+    if value is None or value is UNSET:
         return None
     expected = "duration_ms must be a finite number of milliseconds >= 0"
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, _NUMBER):
         raise RecordError(f"{expected}, got {_json_type(value)}")
     # Infinite floats and ints too large for a float were already refused by _check_storable.
     if value < 0:
@@ -272,23 +282,22 @@ def _duration_ms(raw: dict) -> float | None:
     return float(value)
 
 
-def _headers(raw: dict) -> dict[str, str]:
-    headers = raw.get("headers")
-    if headers is None:
+def _headers(value: object) -> dict[str, str]:
+    if value is None or value is UNSET:
         return {}
-    if not isinstance(headers, dict):
+    if not isinstance(value, dict):
         raise RecordError(
-            f"headers must be an object of header name to string value, got {_json_type(headers)}"
+            f"headers must be an object of header name to string value, got {_json_type(value)}"
         )
-    for name, value in headers.items():
-        if not isinstance(value, str):
+    for name, header in value.items():
+        if not isinstance(header, str):
             path = _child_path("headers", name)
-            raise RecordError(f"{path} must be a string, got {_json_type(value)}")
-    return dict(headers)
+            raise RecordError(f"{path} must be a string, got {_json_type(header)}")
+    return dict(value)
 
 
-def _account_id(raw: dict) -> str | None:
-    account_id = _optional_string(raw, "account_id")
+def _account_id(value: object) -> str | None:
+    account_id = _optional_string(value, "account_id")
     if account_id is not None and len(account_id) > ACCOUNT_ID_MAX_CHARS:
         raise RecordError(
             f"account_id is {len(account_id)} characters; the limit is {ACCOUNT_ID_MAX_CHARS}"
@@ -296,8 +305,8 @@ def _account_id(raw: dict) -> str | None:
     return account_id or None
 
 
-def _client_id(raw: dict) -> str | None:
-    client_id = _optional_string(raw, "id")
+def _client_id(value: object) -> str | None:
+    client_id = _optional_string(value, "id")
     if client_id is not None and not 1 <= len(client_id) <= CLIENT_ID_MAX_CHARS:
         raise RecordError(f"id must be 1 to {CLIENT_ID_MAX_CHARS} characters, got {len(client_id)}")
     return client_id
@@ -309,6 +318,35 @@ def _reject_unknown_fields(raw: dict) -> None:
             raise RecordError(
                 f"unknown field {_preview(key)}; expected one of: {', '.join(sorted(FIELDS))}"
             )
+
+
+def record_from_fields(
+    status: object,
+    body: object,
+    url: object,
+    method: object = UNSET,
+    occurred_at: object = UNSET,
+    duration_ms: object = UNSET,
+    headers: object = UNSET,
+    account_id: object = UNSET,
+    client_id: object = UNSET,
+) -> Record:
+    """Apply every field rule, in this order, to a record's values (UNSET: the field is
+    absent); return the record normalised or raise RecordError for the first bad field.
+
+    The values must be storable (see `_check_storable`); `body` may also be a BodyParts, a
+    body already read from its JSON text (see `ingest.wire`)."""
+    return Record(
+        status=_status(status),
+        body=_body(body),
+        url=_url(url),
+        method=_method(method),
+        occurred_at=_occurred_at(occurred_at),
+        duration_ms=_duration_ms(duration_ms),
+        headers=_headers(headers),
+        account_id=_account_id(account_id),
+        client_id=_client_id(client_id),
+    )
 
 
 def validate_record(raw: object, check_storable: bool = True) -> Record:
@@ -324,16 +362,17 @@ def validate_record(raw: object, check_storable: bool = True) -> Record:
     if check_storable:
         for name, value in raw.items():
             _check_storable(name, value)
-    return Record(
-        status=_status(raw),
-        body=_body(raw),
-        url=_url(raw),
-        method=_method(raw),
-        occurred_at=_occurred_at(raw),
-        duration_ms=_duration_ms(raw),
-        headers=_headers(raw),
-        account_id=_account_id(raw),
-        client_id=_client_id(raw),
+    get = raw.get
+    return record_from_fields(
+        status=get("status", UNSET),
+        body=get("body", UNSET),
+        url=get("url", UNSET),
+        method=get("method", UNSET),
+        occurred_at=get("occurred_at", UNSET),
+        duration_ms=get("duration_ms", UNSET),
+        headers=get("headers", UNSET),
+        account_id=get("account_id", UNSET),
+        client_id=get("id", UNSET),
     )
 
 

@@ -1,8 +1,12 @@
 """Endpoint templates and the account found in a request URL."""
 
-import pytest
+import re
 
-from ingest.endpoints import account_from_url, endpoint_template
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ingest.endpoints import _raw_path, account_from_url, endpoint_template
 
 
 def test_reference_example_keeps_version_and_templates_account_and_id():
@@ -101,3 +105,12 @@ def test_account_from_url_is_the_decoded_segment_after_accounts(url, account):
 )
 def test_account_from_url_is_none_without_a_non_empty_account_segment(url):
     assert account_from_url(url) is None
+
+
+URL_CHARACTERS = st.sampled_from([*"ab:/?#@.+-1H\né%", "http://", "https://", "1a://"])
+
+
+@given(st.lists(URL_CHARACTERS, max_size=16).map("".join))
+def test_the_path_is_what_remains_without_fragment_query_scheme_and_authority(url):
+    without_query = url.split("#", 1)[0].split("?", 1)[0]
+    assert _raw_path(url) == re.sub(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/]*", "", without_query)

@@ -3,6 +3,7 @@
 import copy
 from datetime import UTC, datetime, timedelta, timezone
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from ingest.parse import (
     PARAMETER_KEY_MAX_CHARS,
     ParsedEnvelope,
     ParsedError,
+    _transaction_id,
     parse_record,
 )
 from ingest.redact import REDACTED
@@ -276,7 +278,7 @@ def test_echoed_oauth_params_are_redacted_in_request_params_and_body():
     body = {"data": [1], "request": {"params": {"account_id": "abc", "oauth_token": "s"}}}
     envelope = parse(200, body)
     assert envelope.request_params == {"account_id": "abc", "oauth_token": REDACTED}
-    assert envelope.body == {
+    assert orjson.loads(envelope.body_json) == {
         "data": [1],
         "request": {"params": {"account_id": "abc", "oauth_token": REDACTED}},
     }
@@ -292,7 +294,7 @@ def test_parsing_does_not_modify_the_record_body():
 @pytest.mark.parametrize("body", [{"request": "x"}, {"request": {"params": [1]}}, [1], "text"])
 def test_body_without_params_object_is_stored_as_sent_and_params_are_empty(body):
     envelope = parse(200, copy.deepcopy(body))
-    assert envelope.body == body
+    assert orjson.loads(envelope.body_json) == body
     assert envelope.request_params == {}
 
 
@@ -491,3 +493,17 @@ def test_a_batch_answer_without_operation_errors_is_a_success():
     envelope = parse(200, {"data": [{"id": "c1"}], "operation_errors": [[], []]})
 
     assert not envelope.failed and envelope.errors == ()
+
+
+header_names = st.sampled_from(
+    ["x-transaction-id", "X-Transaction-Id", "x-transaction", "X-TRANSACTION", "x-transactİon"]
+) | st.text(st.sampled_from(list("x-transaciond\u212aİ")), max_size=17)
+
+
+@given(st.dictionaries(header_names, st.sampled_from(["", "t1", "t2"])))
+def test_transaction_id_is_the_first_non_empty_value_of_the_first_names_of_any_case(headers):
+    first_values: dict[str, str] = {}
+    for name, value in headers.items():
+        first_values.setdefault(name.lower(), value)
+    expected = first_values.get("x-transaction-id") or first_values.get("x-transaction") or None
+    assert _transaction_id(headers) == expected

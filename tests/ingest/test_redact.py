@@ -1,8 +1,22 @@
 """Credentials never reach storage; everything else is stored exactly as sent."""
 
-import pytest
+import sys
 
-from ingest.redact import REDACTED, redact_headers, redact_params, redact_url
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.redact import (
+    REDACTED,
+    SECRET_HEADERS,
+    SECRET_PARAM_PREFIX,
+    _redact_query,
+    _redact_userinfo,
+    has_secret_params,
+    redact_headers,
+    redact_params,
+    redact_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -97,3 +111,45 @@ def test_oauth_params_are_redacted_case_insensitively():
 def test_redact_params_keeps_non_string_values_of_other_keys_exactly():
     params = {"ids": [1, 2], "nested": {"oauth_token": "inner"}}
     assert redact_params(params) == params
+
+
+# --- the shortcuts give the answers of the long way --------------------------------------------
+
+URL_PIECES = ["oauth_", "OAuth_", "o%61uth_", "%6Fauth%5F", "%4FAUTH%5f", "oauth", "%5F", "_"]
+URL_PIECES += ["token", "=", "&", "?", "#", "@", ":", "/", "x", "%", "%C3%A9", "+", "\u212a", "İ"]
+names = st.text(st.sampled_from(["o", "O", "a", "u", "t", "h", "_", "é", "\u212a", "İ", "x"]))
+
+
+def test_lower_casing_maps_only_two_non_ascii_characters_to_ascii_ones():
+    """What the length checks and pre-checks of redaction and parsing rely on."""
+    to_ascii = {
+        chr(code)
+        for code in range(0x80, sys.maxunicode + 1)
+        if any(ord(char) < 0x80 for char in chr(code).lower())
+    }
+    assert to_ascii == {"\u0130", "\u212a"}  # "İ" becomes "i̇" (two characters), "K" becomes "k"
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(URL_PIECES), max_size=10), st.booleans())
+def test_redact_url_answers_as_the_full_redaction(pieces, absolute):
+    url = ("https://h/p?" if absolute else "") + "".join(pieces)
+    before_fragment, hash_mark, fragment = url.partition("#")
+    full = _redact_userinfo(_redact_query(before_fragment)) + hash_mark + fragment
+    assert redact_url(url) == full
+
+
+@given(st.dictionaries(names | st.sampled_from(["oauth_token", "OAUTH_x", "count"]), st.none()))
+def test_has_secret_params_answers_as_a_look_at_every_key(params):
+    assert has_secret_params(params) == any(
+        key.lower().startswith(SECRET_PARAM_PREFIX) for key in params
+    )
+
+
+@given(st.dictionaries(st.sampled_from(["Cookie", "COO\u212aIE", "cookİe", "x"]) | names, names))
+def test_redact_headers_answers_as_a_look_at_every_name(headers):
+    expected = {
+        name: REDACTED if name.lower() in SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
+    assert redact_headers(headers) == expected
