@@ -98,18 +98,14 @@ def _error_value(parameter: str | None, value: object) -> object:
     return REDACTED if parameter and parameter.lower().startswith("oauth_") else value
 
 
-def _redacted_body(body: object) -> object:
-    """Return the body with ``request.params`` redacted; other bodies are returned as sent."""
-    params = request_params(body)
-    if params is None or not isinstance(body, dict):
-        return body
-    # Copies, not mutation: the caller's record must stay as it was validated.
-    request = {**body["request"], "params": redact_params(params)}
-    return {**body, "request": request}
-
-
 def _redacted_body_json(body_json: str) -> str:
-    return orjson.dumps(_redacted_body(orjson.loads(body_json))).decode()
+    """The body text with the values of ``request.params`` redacted (a fresh decoding of
+    the text is changed, keys keep their order)."""
+    body = orjson.loads(body_json)
+    params = request_params(body)
+    if params is not None:
+        params.update(redact_params(params))
+    return orjson.dumps(body).decode()
 
 
 def _account_id(record: Record, params: dict) -> str | None:

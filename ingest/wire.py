@@ -16,8 +16,9 @@ these can occur in it:
   bits as a float, and refuses the batch for a float out of range): the gate refuses any
   number with 19 digits in a row or with an exponent of 3 digits or more, and looks at the
   bytes around such digits to tell numbers from strings (long ids);
-* nesting beyond NESTING_MAX_LEVELS: a record is read here only when its ``[`` and ``{``
-  bytes, those inside strings included, are no more than that.
+* nesting beyond NESTING_MAX_LEVELS: a record is read here only when its body's ``[`` and
+  ``{`` bytes, those inside strings included, are no more than that (its other fields, when
+  valid, are never nested).
 
 Within the gate every value is storable, so only the field rules remain, and they are
 `ingest.validate`'s own. A batch the gate does not clear, and a record the fast path cannot
@@ -55,7 +56,9 @@ _NUMBER_CHARS_MAX = 64  # longer runs of number characters are not looked into
 _MARKS_CHECKED_MIN = 16
 _BYTES_PER_MARK_CHECKED = 256
 _OBJECT = b"{"
-_BODY_KINDS = (_OBJECT, b"[", b'"', b"n")  # the first bytes of an object, array, string, null
+_BODY_KINDS = frozenset(
+    (_OBJECT, b"[", b'"', b"n")
+)  # the first bytes of an object, array, string, null
 
 
 class _Fields(msgspec.Struct, forbid_unknown_fields=True):
@@ -142,7 +145,7 @@ def batch_records(raw: bytes) -> list[msgspec.Raw] | None:
 
 
 def _body_parts(text: bytes) -> BodyParts:
-    """The parts of a body that `_is_acceptable_body` accepted."""
+    """The parts of a body, from its JSON text (see `_body_text`)."""
     if text[:1] != _OBJECT:
         return BodyParts(text.decode())
     parts = _object_body_decoder.decode(text)
@@ -151,26 +154,32 @@ def _body_parts(text: bytes) -> BodyParts:
     )
 
 
-def _is_acceptable_body(body: msgspec.Raw | bytes) -> bool:
-    """Whether the body is one a record may hold: an object, array, string or null."""
-    return memoryview(body)[:1] in _BODY_KINDS
-
-
-def _within_limits(text: bytes, check_size: bool) -> bool:
-    if check_size and len(text) * SIZE_GROWTH_MAX > RECORD_MAX_BYTES:
-        return False
-    return text.count(b"[") + text.count(b"{") <= NESTING_MAX_LEVELS
-
-
 def _fields(record: msgspec.Raw, check_size: bool) -> _Fields | None:
-    """The record's fields, its body as raw JSON; None when this path cannot read them."""
-    text = bytes(record)
-    if not _within_limits(text, check_size):
+    """The record's fields, its body as raw JSON; None when this path cannot read them.
+
+    `check_size`: whether the record could be over RECORD_MAX_BYTES."""
+    if check_size and len(record) * SIZE_GROWTH_MAX > RECORD_MAX_BYTES:
         return None
     try:
-        return _fields_decoder.decode(text)
+        return _fields_decoder.decode(record)
     except (msgspec.DecodeError, RecursionError):  # not an object, or an unknown field
         return None
+
+
+def _body_text(fields: _Fields) -> bytes | None:
+    """The body's JSON text when the body is one a record may hold (an object, array, string
+    or null) nested no deeper than may be stored; else None.
+
+    Only the body needs its nesting checked: any other field holds a scalar or, for
+    headers, an object of strings, when the record is valid."""
+    if fields.body is UNSET:
+        return None
+    text = bytes(fields.body)
+    if text[:1] not in _BODY_KINDS:
+        return None
+    if text.count(b"[") + text.count(b"{") > NESTING_MAX_LEVELS:
+        return None
+    return text
 
 
 def _validated(fields: _Fields, body: object) -> Record | None:
@@ -192,27 +201,19 @@ def _validated(fields: _Fields, body: object) -> Record | None:
 
 def is_acceptable(record: msgspec.Raw, check_size: bool) -> bool:
     """Whether one record of `batch_records` is valid; False when this path cannot vouch for
-    it (it may still be valid): `ingest.validate` must judge it decoded.
-
-    `check_size`: whether the record could be over RECORD_MAX_BYTES."""
+    it (it may still be valid): `ingest.validate` must judge it decoded."""
     fields = _fields(record, check_size)
-    if fields is None:
+    if fields is None or _body_text(fields) is None:
         return False
-    body = fields.body
-    if body is not UNSET:
-        if not _is_acceptable_body(body):
-            return False
-        body = None  # judging the record needs only the kind of its body
-    return _validated(fields, body) is not None
+    # Judging the record needs only the kind of its body, which `_body_text` checked.
+    return _validated(fields, None) is not None
 
 
 def read_record(record: msgspec.Raw) -> Record | None:
     """One record of `batch_records`, validated and normalised, its body as BodyParts;
     None when this path cannot vouch for it: `ingest.validate` must judge it decoded."""
     fields = _fields(record, check_size=False)
-    if fields is None or fields.body is UNSET:
+    body_text = None if fields is None else _body_text(fields)
+    if body_text is None:
         return None
-    text = bytes(fields.body)
-    if not _is_acceptable_body(text):
-        return None
-    return _validated(fields, _body_parts(text))
+    return _validated(fields, _body_parts(body_text))

@@ -31,8 +31,14 @@ def answer(judge, raw: bytes) -> tuple:
 
 
 def comparable(envelope: ParsedEnvelope) -> dict:
+    """The envelope's fields; key order counts (it is stored), and the body text is compared
+    by what it decodes to."""
     fields = {name: getattr(envelope, name) for name in ParsedEnvelope.__dataclass_fields__}
-    return fields | {"body_json": orjson.loads(fields["body_json"])}
+    return fields | {
+        "body_json": orjson.loads(fields["body_json"]),
+        "headers": list(envelope.headers.items()),
+        "request_params": list(envelope.request_params.items()),
+    }
 
 
 def parsed_decoded(raw: bytes, rejected: set[int]) -> list:
@@ -270,6 +276,8 @@ def test_deep_records_are_judged_by_the_decoded_path(levels):
     [
         b'[{"status": 200, "status": "x", "url": "/", "body": null}]',
         b'[{"status": 200, "url": "/", "body": {"errors": [], "errors": [{"code": "X"}]}}]',
+        b'[{"status": 200, "url": "/", "body": null, "headers": {"a": "1", "b": "", "a": "3"}}]',
+        b'[{"status": 200, "url": "/", "body": {"request": {"params": {"x": 1, "y": 2, "x": 3}}}}]',
         b'[{"status": 200, "url": "/", "body": 5}]',
         b'[{"status": 200, "url": "/", "body": true}]',
         b'[{"status": 200, "url": "/"}]',
