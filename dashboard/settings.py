@@ -133,6 +133,10 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
+# Celery closes the database connection around every task unless told to reuse it; a new
+# PostgreSQL session per batch costs more than the batch's own queries. Django still drops
+# connections older than CONN_MAX_AGE or broken (dashboard.celery.reuse_healthy_connections).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "ingest"

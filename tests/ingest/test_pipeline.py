@@ -2,6 +2,7 @@
 
 import orjson
 import pytest
+from django.db import connection
 from helpers import error, make_record, wait_for
 
 from ingest.models import Envelope
@@ -119,3 +120,23 @@ def test_a_repeated_id_is_stored_once_and_the_first_copy_wins(api_client, worker
     assert [item["codes"] for item in page["results"]] == [["FIRST"]]
     summary = get(api_client, "/api/v1/errors/summary", group_by="code", since=since)
     assert summary["totals"] == {"requests": 2, "failed_requests": 1, "errors": 1}
+
+
+def database_sessions() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_the_worker_keeps_its_database_connection_from_one_batch_to_the_next(api_client, worker):
+    batches = 6
+    ingest(api_client, [make_record(status=200)])  # the worker connects for this one
+    stored(1)
+    before = database_sessions()
+
+    for count in range(2, batches + 2):
+        ingest(api_client, [make_record(status=200)])
+        stored(count)
+
+    # A new PostgreSQL session per batch would add one session per batch at least.
+    assert database_sessions() - before < batches // 2
