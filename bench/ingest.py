@@ -22,6 +22,7 @@ import orjson
 # of bench/, whose ingest.py (this script) would otherwise shadow the ingest package.
 from common import (
     ApiClient,
+    counted_envelopes,
     create_token,
     make_records,
     parse,
@@ -92,14 +93,15 @@ def send_all(url: str, token: str, batches: list[tuple[bytes, int]], concurrency
 
 
 def wait_until_stored(expected: int) -> None:
-    """Poll the envelope count every POLL_INTERVAL_S until it reaches `expected`.
+    """Poll the count of envelopes the aggregates see every POLL_INTERVAL_S until it reaches
+    `expected`.
 
     Called once every batch is answered: the count cannot reach `expected` earlier, and
     polling meanwhile would only load the database being measured."""
     last_count, last_change = -1, time.perf_counter()
     with tqdm(total=expected, desc="stored", unit="env", unit_scale=True) as bar:
         while True:
-            count = stored_envelopes()
+            count = counted_envelopes()
             bar.update(count - bar.n)
             if count >= expected:
                 break
@@ -108,8 +110,12 @@ def wait_until_stored(expected: int) -> None:
             elif time.perf_counter() - last_change > STALL_TIMEOUT_S:
                 sys.exit(f"stalled at {count} of {expected} envelopes; see the worker log")
             time.sleep(POLL_INTERVAL_S)
-    if count != expected:
-        sys.exit(f"{count} envelopes stored, {expected} sent: was the queue empty at the start?")
+    stored = stored_envelopes()
+    if count != expected or stored != expected:
+        sys.exit(
+            f"{stored} envelopes stored and {count} counted, {expected} sent: "
+            "was the queue empty at the start?"
+        )
 
 
 def end_to_end(url: str, records: list[dict], batch_size: int, concurrency: int) -> float:
