@@ -4,6 +4,7 @@ Strings are kept exactly as sent; the only changes are credential redaction (URL
 ``body.request.params``) and the derived fields (endpoint, account, errors, flags).
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -98,14 +99,37 @@ def _error_value(parameter: str | None, value: object) -> object:
     return REDACTED if parameter and parameter.lower().startswith("oauth_") else value
 
 
+def _may_hide_secrets(body_json: str) -> bool:
+    """Whether the body text may hold a credential that its decoded parts do not show: an
+    ``oauth_*`` key or error parameter anywhere (a repeated key keeps its first copies in the
+    text, though decoding keeps the last), or one spelt with escapes of ASCII letters."""
+    return _SECRET_HINT.search(body_json) is not None
+
+
+_SECRET_HINT = re.compile(r"(?i)oauth|\\u00[4-7]")
+
+
 def _redacted_body_json(body_json: str) -> str:
-    """The body text with the values of ``request.params`` redacted (a fresh decoding of
-    the text is changed, keys keep their order)."""
+    """The body re-encoded from a fresh decoding of its text (repeated keys collapse to the
+    one that counts), with the values of ``request.params`` ``oauth_*`` keys and of errors
+    about ``oauth_*`` parameters redacted; keys keep their order."""
     body = orjson.loads(body_json)
     params = request_params(body)
     if params is not None:
         params.update(redact_params(params))
+    if isinstance(body, dict):
+        _redact_error_values(body.get("errors"))
+        entries = body.get("operation_errors")
+        for entry in entries if isinstance(entries, list) else ():
+            _redact_error_values(entry)
     return orjson.dumps(body).decode()
+
+
+def _redact_error_values(elements: object) -> None:
+    for element in elements if isinstance(elements, list) else ():
+        if isinstance(element, dict) and "value" in element:
+            parameter = _non_empty_string(element.get("parameter"))
+            element["value"] = _error_value(parameter, element["value"])
 
 
 def _account_id(record: Record, params: dict) -> str | None:
@@ -226,6 +250,7 @@ def parse_record(record: Record, received_at: datetime) -> ParsedEnvelope:
     body = record.body if isinstance(record.body, BodyParts) else body_parts(record.body)
     params = body.params or {}
     echoes_secrets = has_secret_params(params)
+    redact_body = echoes_secrets or _may_hide_secrets(body.json)
     errors = _parse_errors(body, record.status)
     return ParsedEnvelope(
         client_id=record.client_id,
@@ -240,6 +265,6 @@ def parse_record(record: Record, received_at: datetime) -> ParsedEnvelope:
         transaction_id=_transaction_id(record.headers),
         request_params=redact_params(params) if echoes_secrets else dict(params),
         headers=redact_headers(record.headers),
-        body_json=_redacted_body_json(body.json) if echoes_secrets else body.json,
+        body_json=_redacted_body_json(body.json) if redact_body else body.json,
         errors=errors,
     )

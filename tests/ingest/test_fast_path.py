@@ -325,6 +325,25 @@ def test_a_body_echoing_oauth_params_is_stored_redacted():
     }
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A repeated key: decoding keeps the last copy, the text as sent holds both.
+        '{"request": {"params": {"oauth_token": "secret"}}, "request": {"params": {}}}',
+        '{"request": {"params": {"oauth_token": "secret"}, "params": {"count": 5}}}',
+        '{"requ\\u0065st": {"params": {"OAuth_Token": "secret"}}}',
+        '{"errors": [{"code": "INVALID_PARAMETER", "parameter": "oauth_token", '
+        '"value": "secret"}]}',
+        '{"operation_errors": [[], [{"code": "X", "parameter": "OAUTH_NONCE", '
+        '"value": "secret"}]]}',
+    ],
+)
+def test_no_credential_of_the_body_text_is_stored(body):
+    ((_, envelope),) = parse_batch("b", batch_of(body), RECEIVED_AT, set())
+    assert "secret" not in envelope.body_json
+    assert "secret" not in orjson.dumps([error.as_json() for error in envelope.errors]).decode()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_stored_body_is_the_text_as_sent():
     store_batch("stored-as-sent", batch_of(BODY_AS_SENT), RECEIVED_AT, set())
