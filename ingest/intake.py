@@ -145,18 +145,19 @@ def accepted_records(raw: bytes, rejected: Container[int]) -> Iterator[tuple[int
     normalised; `rejected` holds the indices it rejected."""
     wire_records = wire.batch_records(raw)
     records = orjson.loads(raw) if wire_records is None else wire_records
+    check_size = len(raw) > RECORD_MAX_BYTES  # as `judge_batch` did
     for index, record in enumerate(records):
         if index in rejected:
             continue
-        accepted = _accepted(record)
+        accepted = _accepted(record, check_size)
         if accepted is not None:
             yield index, accepted
 
 
-def _accepted(record: object) -> Record | None:
+def _accepted(record: object, check_size: bool) -> Record | None:
     """A record of an accepted batch, validated; None for one that was rejected."""
     if isinstance(record, msgspec.Raw):
-        read = wire.read_record(record)
+        read = wire.read_record(record, check_size)
         if read is not None:
             return read
         record = _decoded(record)

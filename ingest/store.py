@@ -6,6 +6,7 @@ it again adds nothing: that is what makes redelivery after a worker crash safe."
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 
 import orjson
 from django.db import connection, transaction
@@ -113,7 +114,9 @@ def store_envelopes(keyed: Sequence[tuple[str, ParsedEnvelope]], received_at) ->
     a client id sent again), the unique key refuses the batch and it is stored again without
     the keys already there. The last attempt covers another worker storing the same new key
     at the same time: the key is then found stored."""
-    keyed = first_copies(keyed)
+    # In key order, as every worker writes them: two batches holding the same new keys in
+    # different orders would otherwise wait on each other's unique index entries.
+    keyed = sorted(first_copies(keyed), key=itemgetter(0))
     for leave_out_stored in (False, True):
         try:
             return _store_new(keyed, received_at, leave_out_stored)

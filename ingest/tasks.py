@@ -3,6 +3,7 @@
 import logging
 from datetime import datetime
 
+import psycopg
 from celery import shared_task
 from django.db import DatabaseError
 
@@ -16,7 +17,8 @@ logger = logging.getLogger(__name__)
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError, ConnectionError),
+    # psycopg's own errors too: the store writes through the raw cursor (COPY).
+    autoretry_for=(DatabaseError, psycopg.Error, ConnectionError),
     retry_backoff=True,
     retry_backoff_max=300,
     max_retries=None,

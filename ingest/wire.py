@@ -209,10 +209,13 @@ def is_acceptable(record: msgspec.Raw, check_size: bool) -> bool:
     return _validated(fields, None) is not None
 
 
-def read_record(record: msgspec.Raw) -> Record | None:
+def read_record(record: msgspec.Raw, check_size: bool) -> Record | None:
     """One record of `batch_records`, validated and normalised, its body as BodyParts;
-    None when this path cannot vouch for it: `ingest.validate` must judge it decoded."""
-    fields = _fields(record, check_size=False)
+    None when this path cannot vouch for it: `ingest.validate` must judge it decoded.
+
+    `check_size`, as for `is_acceptable`: a record that could be over RECORD_MAX_BYTES was
+    judged decoded, and is read decoded, so that what is stored is what was measured."""
+    fields = _fields(record, check_size)
     body_text = None if fields is None else _body_text(fields)
     if body_text is None:
         return None
