@@ -103,10 +103,13 @@ def _may_hide_secrets(body_json: str) -> bool:
     """Whether the body text may hold a credential that its decoded parts do not show: an
     ``oauth_*`` key or error parameter anywhere (a repeated key keeps its first copies in the
     text, though decoding keeps the last), or one spelt with escapes of ASCII letters."""
-    return _SECRET_HINT.search(body_json) is not None
+    # Substring tests first: a case-insensitive regex costs several times more per body.
+    if "oauth" in body_json.lower():
+        return True
+    return "\\u00" in body_json and _ESCAPED_LETTER.search(body_json) is not None
 
 
-_SECRET_HINT = re.compile(r"(?i)oauth|\\u00[4-7]")
+_ESCAPED_LETTER = re.compile(r"\\u00[4-7]")
 
 
 def _redacted_body_json(body_json: str) -> str:
