@@ -17,11 +17,11 @@ def accounts(request, state):
     sort = request.GET.get("sort", DEFAULT_SORT)
     sort = sort if sort in SORTS else DEFAULT_SORT
     descending = request.GET.get("dir", "desc" if sort != "account" else "asc") == "desc"
+    # Ties stay in account order, whatever the direction (sorts are stable, even reversed).
     rows = sorted(
-        account_report(state.filters, chart_interval(state.filters)),
-        key=SORTS[sort],
-        reverse=descending,
+        account_report(state.filters, chart_interval(state.filters)), key=SORTS["account"]
     )
+    rows.sort(key=SORTS[sort], reverse=descending)
     columns = [
         {
             "name": name,
