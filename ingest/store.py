@@ -209,7 +209,7 @@ ERROR_COUNTS = (
 )
 
 # (table, which rows of a Rollups, period) in the one order every worker follows.
-ROLLUP_TABLES = (
+ROLLUP_UPSERTS = (
     (RollupTable("ingest_hourlyrequestrollup", REQUEST_KEYS, REQUEST_COUNTS), "requests", "hourly"),
     (RollupTable("ingest_dailyrequestrollup", REQUEST_KEYS, REQUEST_COUNTS), "requests", "daily"),
     (RollupTable("ingest_hourlyerrorrollup", ERROR_KEYS, ERROR_COUNTS), "errors", "hourly"),
@@ -232,7 +232,7 @@ def upsert_rollups(cursor, envelopes: Sequence[ParsedEnvelope]) -> None:
     the same table order."""
     hourly = hourly_rollups(envelopes)
     by_period = {"hourly": hourly, "daily": daily_rollups(hourly)}
-    for table, kind, period in ROLLUP_TABLES:
+    for table, kind, period in ROLLUP_UPSERTS:
         counts = getattr(by_period[period], kind)
         if counts:
             cursor.execute(table.upsert_sql, [RollupTable.rows_json(counts)])
