@@ -4,17 +4,21 @@ Strings are kept exactly as sent; the only changes are credential redaction (URL
 ``body.request.params``) and the derived fields (endpoint, account, errors, flags).
 """
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import orjson
-
-from ingest.body import BodyParts, body_parts, request_params
+from ingest.body import BodyParts, body_parts
 from ingest.catalog import CATALOG, generic_code_for_status
 from ingest.endpoints import account_from_url, endpoint_template
-from ingest.redact import REDACTED, has_secret_params, redact_headers, redact_params, redact_url
+from ingest.redact import (
+    has_secret_params,
+    redact_body_json,
+    redact_error_value,
+    redact_headers,
+    redact_params,
+    redact_url,
+)
 from ingest.validate import Record
 
 UNKNOWN_CODE = "UNKNOWN"
@@ -94,47 +98,6 @@ def _key(text: str | None, max_chars: int) -> str | None:
     return text[:max_chars] if text is not None else None
 
 
-def _error_value(parameter: str | None, value: object) -> object:
-    """The echoed value of an OAuth parameter is a credential."""
-    return REDACTED if parameter and parameter.lower().startswith("oauth_") else value
-
-
-def _may_hide_secrets(body_json: str) -> bool:
-    """Whether the body text may hold a credential that its decoded parts do not show: an
-    ``oauth_*`` key or error parameter anywhere (a repeated key keeps its first copies in the
-    text, though decoding keeps the last), or one spelt with escapes of ASCII letters."""
-    # Substring tests first: a case-insensitive regex costs several times more per body.
-    if "oauth" in body_json.lower():
-        return True
-    return "\\u00" in body_json and _ESCAPED_LETTER.search(body_json) is not None
-
-
-_ESCAPED_LETTER = re.compile(r"\\u00[4-7]")
-
-
-def _redacted_body_json(body_json: str) -> str:
-    """The body re-encoded from a fresh decoding of its text (repeated keys collapse to the
-    one that counts), with the values of ``request.params`` ``oauth_*`` keys and of errors
-    about ``oauth_*`` parameters redacted; keys keep their order."""
-    body = orjson.loads(body_json)
-    params = request_params(body)
-    if params is not None:
-        params.update(redact_params(params))
-    if isinstance(body, dict):
-        _redact_error_values(body.get("errors"))
-        entries = body.get("operation_errors")
-        for entry in entries if isinstance(entries, list) else ():
-            _redact_error_values(entry)
-    return orjson.dumps(body).decode()
-
-
-def _redact_error_values(elements: object) -> None:
-    for element in elements if isinstance(elements, list) else ():
-        if isinstance(element, dict) and "value" in element:
-            parameter = _non_empty_string(element.get("parameter"))
-            element["value"] = _error_value(parameter, element["value"])
-
-
 def _account_id(record: Record, params: dict) -> str | None:
     """Record's account_id, else the echoed request param, else the URL's, else None."""
     if record.account_id:
@@ -191,7 +154,7 @@ def _error_from_element(position: int, element: object, status: int) -> ParsedEr
         parameter=parameter,
         message=element.get("message"),
         details=element.get("details"),
-        value=_error_value(parameter, element.get("value")),
+        value=redact_error_value(parameter, element.get("value")),
         extra={key: item for key, item in element.items() if key not in ERROR_MAIN_FIELDS},
         **_flags(code, status, synthesized=False),
     )
@@ -253,7 +216,6 @@ def parse_record(record: Record, received_at: datetime) -> ParsedEnvelope:
     body = record.body if isinstance(record.body, BodyParts) else body_parts(record.body)
     params = body.params or {}
     echoes_secrets = has_secret_params(params)
-    redact_body = echoes_secrets or _may_hide_secrets(body.json)
     errors = _parse_errors(body, record.status)
     return ParsedEnvelope(
         client_id=record.client_id,
@@ -268,6 +230,6 @@ def parse_record(record: Record, received_at: datetime) -> ParsedEnvelope:
         transaction_id=_transaction_id(record.headers),
         request_params=redact_params(params) if echoes_secrets else dict(params),
         headers=redact_headers(record.headers),
-        body_json=_redacted_body_json(body.json) if redact_body else body.json,
+        body_json=redact_body_json(body.json),
         errors=errors,
     )

@@ -8,6 +8,10 @@ import re
 from collections.abc import Mapping
 from urllib.parse import unquote_plus
 
+import orjson
+
+from ingest.body import request_params
+
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 SECRET_PARAM_PREFIX = "oauth_"
@@ -15,6 +19,8 @@ SECRET_PARAM_PREFIX = "oauth_"
 _SECRET_HEADER_LENGTHS = frozenset(len(name) for name in SECRET_HEADERS)
 # The percent-encodings of "o", "a", "u", "t", "h", "_" in either case all start so.
 _PERCENT_ENCODED_LETTER = re.compile(r"%[4-7]")
+# A JSON escape of an ASCII letter or "_" (a key may spell "oauth_" so).
+_ESCAPED_LETTER = re.compile(r"\\u00[4-7]")
 
 # scheme "://" userinfo "@": the userinfo may not contain "/", "?" or "#" (RFC 3986), and
 # the last "@" before the path ends it.
@@ -52,6 +58,11 @@ def _may_hold_secret_params(params: Mapping[str, object]) -> bool:
 def has_secret_params(params: Mapping[str, object]) -> bool:
     """True when some key of the params is an ``oauth_*`` parameter (any case)."""
     return _may_hold_secret_params(params) and any(map(_is_secret_param, params))
+
+
+def redact_error_value(parameter: object, value: object) -> object:
+    """The echoed value of an error about an OAuth parameter is a credential."""
+    return REDACTED if _is_secret_param(parameter) else value
 
 
 def redact_params(params: Mapping[str, object]) -> dict[str, object]:
@@ -105,3 +116,38 @@ def redact_url(url: str) -> str:
     before_fragment, hash_mark, fragment = url.partition("#")
     redacted = _redact_userinfo(_redact_query(before_fragment))
     return f"{redacted}{hash_mark}{fragment}"
+
+
+def _may_hide_secrets(body_json: str) -> bool:
+    """A cheap test that is False only when the body text holds no ``oauth_*`` key or error
+    parameter, not even in a repeated key (whose first copies stay in the text, though
+    decoding keeps the last) or spelt with escapes of ASCII letters."""
+    # Substring tests first: a case-insensitive regex costs several times more per body.
+    if "oauth" in body_json.lower():
+        return True
+    return "\\u00" in body_json and _ESCAPED_LETTER.search(body_json) is not None
+
+
+def redact_body_json(body_json: str) -> str:
+    """The body text as sent, unless it may hold a credential: then the body re-encoded from
+    a fresh decoding (repeated keys collapse to the one that counts), with the values of
+    ``request.params`` ``oauth_*`` keys and of errors about ``oauth_*`` parameters redacted;
+    keys keep their order."""
+    if not _may_hide_secrets(body_json):
+        return body_json
+    body = orjson.loads(body_json)
+    params = request_params(body)
+    if params is not None:
+        params.update(redact_params(params))
+    if isinstance(body, dict):
+        _redact_error_values(body.get("errors"))
+        entries = body.get("operation_errors")
+        for entry in entries if isinstance(entries, list) else ():
+            _redact_error_values(entry)
+    return orjson.dumps(body).decode()
+
+
+def _redact_error_values(elements: object) -> None:
+    for element in elements if isinstance(elements, list) else ():
+        if isinstance(element, dict) and "value" in element:
+            element["value"] = redact_error_value(element.get("parameter"), element["value"])
