@@ -162,9 +162,8 @@ def raw_copy(records: list[dict]) -> float:
     """Envelopes/s of one transaction that COPYs every envelope row straight into
     ingest_envelope (ids given, no staging table, no ON CONFLICT), COPYs every error row into
     ingest_error, counts and upserts the rollup rows with the product's `upsert_rollups` over
-    all the envelopes at once, and commits. Validation, parsing
-    and building the row tuples (JSON serialisation included) happen before the clock
-    starts."""
+    all the envelopes at once, and commits. Validation, parsing and building the row tuples
+    (JSON serialisation included) happen before the clock starts."""
     from django.db import connection, transaction
 
     envelopes, envelope_rows, error_rows = prepare_rows(records)
