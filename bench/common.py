@@ -44,7 +44,7 @@ DURATION_LOG_MEAN = 5.0  # e^5 ~ 150 ms median response time
 DURATION_LOG_SIGMA = 0.6
 STATS_WINDOW_END = datetime(2026, 11, 28, tzinfo=UTC)  # stats requests ask for days before it
 STATS_WINDOW_DAYS = (1, 7, 7, 30)
-INGEST_TABLES = ("ingest_error", "ingest_envelope", *ROLLUP_TABLES)
+INGEST_TABLES = ("ingest_error", "ingest_envelope", "ingest_pendingrollup", *ROLLUP_TABLES)
 HTTP_TIMEOUT_S = 120
 BEARER_SCOPES = ["ingest", "read"]
 
@@ -85,11 +85,15 @@ def stored_envelopes() -> int:
 
 
 def counted_envelopes() -> int:
-    """How many envelopes the aggregates count now: the sum of the daily totals rows, a few
-    rows to read. Envelopes and rollups are committed together, so this is the number of
-    stored envelopes, without scanning them (which would load the database being measured)."""
+    """How many envelopes the aggregates count now: the batches stored so far are folded into
+    the rollups, as every read does, then the daily totals rows are summed, a few rows to read.
+    Envelopes and their queued counts are committed together, so this is the number of stored
+    envelopes, without scanning them (which would load the database being measured)."""
     from django.db import connection
 
+    from ingest.fold import fold_pending_rollups
+
+    fold_pending_rollups()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT coalesce(sum(requests), 0) FROM ingest_dailydimensionrollup "

@@ -34,13 +34,9 @@ from common import (
 )
 from tqdm import tqdm
 
-from ingest.store import (
-    ENVELOPE_COLUMNS,
-    ERROR_COLUMNS,
-    _envelope_row,
-    _error_rows,
-    upsert_rollups,
-)
+from ingest.fold import upsert_rollups
+from ingest.rollups import hourly_rollups
+from ingest.store import ENVELOPE_COLUMNS, ERROR_COLUMNS, _envelope_row, _error_rows
 
 INGEST_PATH = "/api/v1/ingest"
 RECORDS_SPREAD = timedelta(hours=1)  # live traffic: occurred_at within the last hour
@@ -182,7 +178,7 @@ def raw_copy(records: list[dict]) -> float:
         marks.append(time.perf_counter())
         # One aggregation over all rows: per-batch upserts inside one transaction would stack
         # hundreds of versions of the same rollup rows, which no real batch does.
-        upsert_rollups(cursor, envelopes)
+        upsert_rollups(cursor, hourly_rollups(envelopes))
         marks.append(time.perf_counter())
     marks.append(time.perf_counter())
     envelopes_s, errors_s, rollups_s, commit_s = (b - a for a, b in itertools.pairwise(marks))

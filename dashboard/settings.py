@@ -126,6 +126,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Ingest and storage
 INGEST_RETENTION_DAYS = env.int("INGEST_RETENTION_DAYS", default=30)
+# A worker adds the batches stored meanwhile to the rollup tables at most this often; reads
+# add them first anyway, so this trades fewer rollup writes against a longer fold at read time.
+ROLLUP_FOLD_SECONDS = env.float("ROLLUP_FOLD_SECONDS", default=1.0)
 # The Ads API answers an ingest batch only after its payload is safely in Redis.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
 
@@ -175,6 +178,11 @@ CELERY_BEAT_SCHEDULE = {
     "evaluate-alert-rules": {
         "task": "dashboard.alerts.tasks.evaluate_alert_rules",
         "schedule": 60.0,
+    },
+    # Folds what workers queued last, when no batch or read comes after it.
+    "fold-pending-rollups": {
+        "task": "ingest.tasks.fold_rollups",
+        "schedule": 5.0,
     },
     "purge-expired-envelopes": {
         "task": "ingest.tasks.purge_expired_envelopes",

@@ -165,6 +165,16 @@ class DimensionRollup(models.Model):
         return f"{self.bucket:%Y-%m-%d %H:00} {self.dimension}={self.value}"
 
 
+class PendingRollup(models.Model):
+    """The hourly rollup rows of one stored batch, encoded, until `ingest.fold` adds them to
+    the rollup tables (in the transaction that deletes this row)."""
+
+    counts = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"pending rollup {self.pk}"
+
+
 def rollup_key(fields: list[str], name: str) -> models.UniqueConstraint:
     """A rollup row per key; an absent account or parameter (NULL) is a key value too."""
     return models.UniqueConstraint(fields=fields, name=name, nulls_distinct=False)

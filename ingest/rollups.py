@@ -1,8 +1,9 @@
 """The rollup rows that newly stored envelopes add, counted in Python: pure, no I/O.
 
 A batch is counted once into hourly rows, and the daily rows are those hourly rows summed
-per day (every count is additive: an envelope lies in exactly one hour). `ingest.store` adds
-the rows to the rollup tables in the same transaction as the envelopes.
+per day (every count is additive: an envelope lies in exactly one hour). `ingest.store` queues
+a batch's hourly rows, encoded, in the same transaction as its envelopes; `ingest.fold` later
+decodes and merges the queued rows of many batches before adding them to the rollup tables.
 """
 
 from collections import Counter
@@ -10,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import add
+
+import orjson
 
 from ingest.parse import ParsedEnvelope
 
@@ -118,3 +121,42 @@ def _per_day(hourly: Counts) -> Counts:
         day = days.get(hour) or days.setdefault(hour, day_start(hour))
         _add(daily, (day, *key[1:]), counts)
     return daily
+
+
+def merge_rollups(parts: Iterable[Rollups]) -> Rollups:
+    """The rows of several Rollups summed key by key."""
+    merged = Rollups({}, {}, {})
+    for part in parts:
+        for kind in ("requests", "errors", "dimensions"):
+            into = getattr(merged, kind)
+            for key, values in getattr(part, kind).items():
+                _add(into, key, values)
+    return merged
+
+
+def encode_rollups(rollups: Rollups) -> bytes:
+    """JSON: each kind as a list of rows, key columns then counts; buckets as ISO-8601."""
+    return orjson.dumps(
+        {
+            kind: [(*key, *values) for key, values in getattr(rollups, kind).items()]
+            for kind in ("requests", "errors", "dimensions")
+        }
+    )
+
+
+# How many leading columns of a row of each kind form its key.
+KEY_WIDTHS = {"requests": 4, "errors": 6, "dimensions": 3}
+
+
+def decode_rollups(encoded: bytes) -> Rollups:
+    """The inverse of `encode_rollups`."""
+    document = orjson.loads(encoded)
+    buckets: dict[str, datetime] = {}  # a batch spans few hours
+    decoded = Rollups({}, {}, {})
+    for kind, width in KEY_WIDTHS.items():
+        into = getattr(decoded, kind)
+        for row in document[kind]:
+            text = row[0]
+            bucket = buckets.get(text) or buckets.setdefault(text, datetime.fromisoformat(text))
+            _add(into, (bucket, *row[1:width]), row[width:])
+    return decoded

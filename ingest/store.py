@@ -1,19 +1,18 @@
 """Bulk writes of parsed envelopes, in one transaction: the keys already stored are left
 out, the new envelopes and their errors are COPYed in, and the rollup rows they add (counted
-by `ingest.rollups`) are upserted. A batch is either stored whole or not at all, and storing
-it again adds nothing: that is what makes redelivery after a worker crash safe."""
+by `ingest.rollups`) are queued for `ingest.fold`. A batch is either stored whole or not at
+all, and storing it again adds nothing: that is what makes redelivery after a worker crash
+safe."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from operator import itemgetter
 
 import orjson
 from django.db import connection, transaction
 from psycopg.errors import UniqueViolation
 
+from ingest.fold import queue_rollups
 from ingest.parse import ParsedEnvelope
-from ingest.rollups import Counts, daily_rollups, hourly_rollups
 
 ENVELOPE_COLUMNS = (
     "dedup_key",
@@ -142,7 +141,7 @@ def _store_new(keyed: list[tuple[str, ParsedEnvelope]], received_at, leave_out_s
             (envelope_id, envelope) for envelope_id, (_, envelope) in zip(ids, keyed, strict=True)
         ]
         _copy_errors(cursor, stored)
-        upsert_rollups(cursor, [envelope for _, envelope in keyed])
+        queue_rollups(cursor, [envelope for _, envelope in keyed])
     return len(stored)
 
 
@@ -161,78 +160,3 @@ def _copy_errors(cursor, stored: list[tuple[int, ParsedEnvelope]]) -> None:
         for envelope_id, envelope in stored:
             for row in _error_rows(envelope_id, envelope):
                 copy.write_row(row)
-
-
-@dataclass(frozen=True)
-class RollupTable:
-    name: str
-    keys: tuple[str, ...]
-    counts: tuple[str, ...]
-
-    @cached_property
-    def upsert_sql(self) -> str:
-        """Upsert rows given as a JSON array of arrays (jsonb: parsed once, not once per
-        field); sorted by key, as every worker does, so that concurrent upserts lock rollup
-        rows in one order and cannot deadlock."""
-        columns = (*self.keys, *self.counts)
-        values = ", ".join(
-            f"(row ->> {index})::{self._type(column)}" for index, column in enumerate(columns)
-        )
-        keys = ", ".join(self.keys)
-        updates = ", ".join(f"{count} = r.{count} + EXCLUDED.{count}" for count in self.counts)
-        return (
-            f"INSERT INTO {self.name} AS r ({', '.join(columns)}) "
-            f"SELECT {values} FROM jsonb_array_elements(%s::jsonb) AS row "
-            f"ORDER BY {', '.join(str(place) for place in range(1, len(self.keys) + 1))} "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
-        )
-
-    def _type(self, column: str) -> str:
-        return COLUMN_TYPES.get(column, "bigint" if column in self.counts else "text")
-
-    @staticmethod
-    def rows_json(counts: Counts) -> str:
-        return _json([(*key, *values) for key, values in counts.items()])
-
-
-COLUMN_TYPES = {"bucket": "timestamptz", "status": "smallint"}
-REQUEST_KEYS = ("bucket", "account_id", "endpoint", "status")
-ERROR_KEYS = (*REQUEST_KEYS, "code", "parameter")
-DIMENSION_KEYS = ("bucket", "dimension", "value")
-REQUEST_COUNTS = ("requests", "failed_requests", "errors")
-ERROR_COUNTS = (
-    "errors",
-    "pair_requests",
-    "code_requests",
-    "parameter_requests",
-    "first_error_requests",
-)
-
-# (table, which rows of a Rollups, period) in the one order every worker follows.
-ROLLUP_UPSERTS = (
-    (RollupTable("ingest_hourlyrequestrollup", REQUEST_KEYS, REQUEST_COUNTS), "requests", "hourly"),
-    (RollupTable("ingest_dailyrequestrollup", REQUEST_KEYS, REQUEST_COUNTS), "requests", "daily"),
-    (RollupTable("ingest_hourlyerrorrollup", ERROR_KEYS, ERROR_COUNTS), "errors", "hourly"),
-    (RollupTable("ingest_dailyerrorrollup", ERROR_KEYS, ERROR_COUNTS), "errors", "daily"),
-    (
-        RollupTable("ingest_hourlydimensionrollup", DIMENSION_KEYS, REQUEST_COUNTS),
-        "dimensions",
-        "hourly",
-    ),
-    (
-        RollupTable("ingest_dailydimensionrollup", DIMENSION_KEYS, REQUEST_COUNTS),
-        "dimensions",
-        "daily",
-    ),
-)
-
-
-def upsert_rollups(cursor, envelopes: Sequence[ParsedEnvelope]) -> None:
-    """Add the newly stored envelopes (and their errors) to the rollup tables, always in
-    the same table order."""
-    hourly = hourly_rollups(envelopes)
-    by_period = {"hourly": hourly, "daily": daily_rollups(hourly)}
-    for table, kind, period in ROLLUP_UPSERTS:
-        counts = getattr(by_period[period], kind)
-        if counts:
-            cursor.execute(table.upsert_sql, [RollupTable.rows_json(counts)])

@@ -9,6 +9,7 @@ from django.db import DatabaseError
 
 from ingest import queue
 from ingest.batches import store_batch
+from ingest.fold import fold_pending_rollups, fold_when_due
 from ingest.retention import purge_expired
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,13 @@ def process_batch(batch_id: str, received_at: str, rejected: list[int]) -> int:
         return 0
     stored = store_batch(batch_id, raw, datetime.fromisoformat(received_at), set(rejected))
     queue.drop_payload(batch_id)
+    fold_when_due()
     return stored
+
+
+@shared_task(autoretry_for=(DatabaseError, psycopg.Error), retry_backoff=True, max_retries=3)
+def fold_rollups() -> int:
+    return fold_pending_rollups(wait=False)
 
 
 @shared_task

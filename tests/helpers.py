@@ -11,7 +11,7 @@ from ingest.retention import ROLLUP_TABLES
 from ingest.store import store_envelopes
 from ingest.validate import validate_record
 
-INGEST_TABLES = ("ingest_error", "ingest_envelope", *ROLLUP_TABLES)
+INGEST_TABLES = ("ingest_error", "ingest_envelope", "ingest_pendingrollup", *ROLLUP_TABLES)
 
 
 def make_record(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ingest.filters import DIMENSIONS, ERROR_DIMENSIONS, Filters
+from ingest.fold import fold_pending_rollups
 from ingest.queries.sql import fetch_all, filter_conditions
 from ingest.segments import DAILY, HOURLY, RAW, Segment, plan_segments
 
@@ -127,9 +128,14 @@ def _source(segment: Segment, filters: Filters, by: Sequence[str], failed_only: 
 
 
 def _segments(filters: Filters, by: Sequence[str], finest: str) -> list[Segment]:
+    """The segments to read; when some come from rollups, the batches stored so far are
+    folded into them first, so that they are exact."""
     if _error_dimensions(filters, by) and _distinct_column(filters, by) is None:
         return [Segment(RAW, filters.since, filters.until)]
-    return plan_segments(filters.since, filters.until, finest)
+    segments = plan_segments(filters.since, filters.until, finest)
+    if any(segment.source != RAW for segment in segments):
+        fold_pending_rollups()
+    return segments
 
 
 def _key_columns(by: Sequence[str], interval: str | None, source: Source) -> list[str]:

@@ -4,7 +4,13 @@ from datetime import UTC, datetime
 
 from helpers import error, make_record, parse
 
-from ingest.rollups import daily_rollups, hourly_rollups
+from ingest.rollups import (
+    daily_rollups,
+    decode_rollups,
+    encode_rollups,
+    hourly_rollups,
+    merge_rollups,
+)
 
 EARLY = datetime(2026, 11, 20, 5, 10, tzinfo=UTC)
 LATE = datetime(2026, 11, 20, 7, 59, tzinfo=UTC)
@@ -70,3 +76,22 @@ def test_daily_rows_are_the_hourly_rows_summed_per_day():
         2,
         2,
     ]
+
+
+def test_encoded_rollups_decode_to_the_same_rows():
+    ok = parse(make_record(status=200, occurred_at=LATE, account=None))
+    hourly = hourly_rollups([repeated_code_request(), ok])
+
+    assert decode_rollups(encode_rollups(hourly)) == hourly
+
+
+def test_merged_rollups_sum_the_rows_of_each_part():
+    one = hourly_rollups([repeated_code_request()])
+    two = hourly_rollups([repeated_code_request(), repeated_code_request(LATE)])
+
+    merged = merge_rollups([one, two])
+
+    assert merged == hourly_rollups(
+        [repeated_code_request(), repeated_code_request(), repeated_code_request(LATE)]
+    )
+    assert one.requests == {(HOUR_5, "acc1", ENDPOINT, 400): [1, 1, 4]}  # parts are unchanged

@@ -1,0 +1,113 @@
+"""Stored batches reach the rollup tables through the fold: each exactly once, and before
+any read of the rollups."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection, transaction
+from helpers import error, make_record, store_records
+
+from ingest.filters import Filters
+from ingest.fold import FOLD_LOCK_KEY, FoldClock, fold_pending_rollups
+from ingest.queries.aggregates import totals
+
+HOUR = datetime(2026, 11, 20, 5, 10, tzinfo=UTC)
+
+
+def table_sum(sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return int(cursor.fetchone()[0] or 0)
+
+
+def pending() -> int:
+    return table_sum("SELECT count(*) FROM ingest_pendingrollup")
+
+
+def failing(count: int) -> list[dict]:
+    return [
+        make_record(status=400, occurred_at=HOUR, errors=[error("INVALID_PARAMETER", "name")])
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fold_adds_every_queued_batch_once_and_empties_the_queue():
+    store_records(failing(2), prefix="a")
+    store_records([make_record(status=200, occurred_at=HOUR)], prefix="b")
+    assert pending() == 2
+    assert table_sum("SELECT count(*) FROM ingest_hourlyrequestrollup") == 0
+
+    assert fold_pending_rollups() == 2
+    assert fold_pending_rollups() == 0
+
+    assert pending() == 0
+    assert table_sum("SELECT sum(requests) FROM ingest_hourlyrequestrollup") == 3
+    assert table_sum("SELECT sum(failed_requests) FROM ingest_dailyrequestrollup") == 2
+    assert table_sum("SELECT sum(errors) FROM ingest_dailyerrorrollup") == 2
+    assert (
+        table_sum("SELECT sum(requests) FROM ingest_hourlydimensionrollup WHERE dimension = ''")
+        == 3
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reading_rollups_folds_what_is_queued_first():
+    store_records(failing(3))
+    whole_day = Filters(datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC))
+
+    counts = totals(whole_day)
+
+    assert (counts.requests, counts.failed_requests, counts.errors) == (3, 3, 3)
+    assert pending() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_fold_gives_way_to_a_running_fold_and_a_reader_waits_for_it():
+    store_records(failing(1))
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK_KEY])
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    assert holding.wait(10)
+    assert fold_pending_rollups(wait=False) == 0
+    assert pending() == 1
+
+    waited = []
+
+    def read():
+        try:
+            waited.append(fold_pending_rollups())
+        finally:
+            connection.close()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(0.5)
+    assert reader.is_alive(), "a reader's fold waits for the running one"
+    release.set()
+    holder.join()
+    reader.join(10)
+    assert waited == [1]
+
+
+def test_the_fold_clock_allows_one_fold_per_interval():
+    now = [100.0]
+    clock = FoldClock(2.0, clock=lambda: now[0])
+
+    assert clock.due()
+    now[0] = 101.9
+    assert not clock.due()
+    now[0] = 102.0
+    assert clock.due()
+    assert not clock.due()
