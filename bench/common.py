@@ -44,7 +44,13 @@ DURATION_LOG_MEAN = 5.0  # e^5 ~ 150 ms median response time
 DURATION_LOG_SIGMA = 0.6
 STATS_WINDOW_END = datetime(2026, 11, 28, tzinfo=UTC)  # stats requests ask for days before it
 STATS_WINDOW_DAYS = (1, 7, 7, 30)
-INGEST_TABLES = ("ingest_error", "ingest_envelope", "ingest_pendingrollup", *ROLLUP_TABLES)
+INGEST_TABLES = (
+    "ingest_error",
+    "ingest_envelope",
+    "ingest_pendingrollup",
+    "ingest_storedbatch",
+    *ROLLUP_TABLES,
+)
 HTTP_TIMEOUT_S = 120
 BEARER_SCOPES = ["ingest", "read"]
 
@@ -449,11 +455,11 @@ def parse(record: dict, received_at: datetime) -> ParsedEnvelope:
 
 
 def storage_rows(
-    envelope_id: int, dedup_key: str, envelope: ParsedEnvelope, received_at: datetime
+    envelope_id: int, envelope: ParsedEnvelope, received_at: datetime
 ) -> tuple[tuple, list[tuple]]:
     """The ingest_envelope row (in ENVELOPE_COLUMNS order) and the ingest_error rows (in
     ERROR_COLUMNS order) that `ingest.store` writes for one envelope."""
-    return _envelope_row(dedup_key, envelope, received_at), list(_error_rows(envelope_id, envelope))
+    return _envelope_row(envelope, received_at), list(_error_rows(envelope_id, envelope))
 
 
 # --- HTTP --------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from ingest.store import ENVELOPE_COLUMNS, ERROR_COLUMNS, _envelope_row, _error_
 
 INGEST_PATH = "/api/v1/ingest"
 RECORDS_SPREAD = timedelta(hours=1)  # live traffic: occurred_at within the last hour
-POLL_INTERVAL_S = 0.2
+POLL_INTERVAL_S = 0.5
 STALL_TIMEOUT_S = 120  # give up when the stored count has not moved for this long
 
 
@@ -147,7 +147,7 @@ def prepare_rows(records: list[dict]) -> tuple[list, list[tuple], list[tuple]]:
     for index, record in enumerate(tqdm(records, desc="prepare rows", unit="env")):
         envelope = parse(record, received_at)
         envelope_id = index + 1
-        row, errors = storage_rows(envelope_id, f"copy:{index}", envelope, received_at)
+        row, errors = storage_rows(envelope_id, envelope, received_at)
         envelopes.append(envelope)
         envelope_rows.append((envelope_id, *row))
         error_rows.extend(errors)

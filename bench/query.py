@@ -107,15 +107,15 @@ def build_templates(received_at: datetime) -> list[ParsedEnvelope]:
 
 
 def chunk_envelopes(chunk: int, plan: LoadPlan, templates: list[ParsedEnvelope]) -> list:
-    """The (dedup key, envelope) pairs of one chunk, built from random templates."""
+    """The envelopes of one chunk, built from random templates."""
     rng = random.Random(SEED + chunk)
     first = chunk * CHUNK_ENVELOPES
-    keyed = []
+    envelopes = []
     for index in range(first, min(first + CHUNK_ENVELOPES, plan.envelopes)):
         moment = plan.since + plan.span * ((index + rng.random()) / plan.envelopes)
         envelope = replace(rng.choice(templates), occurred_at=moment)
-        keyed.append((f"bench:{chunk}:{index - first}", envelope))
-    return keyed
+        envelopes.append(envelope)
+    return envelopes
 
 
 def load_worker(worker: int, plan: LoadPlan, templates: list, progress) -> None:
@@ -125,7 +125,11 @@ def load_worker(worker: int, plan: LoadPlan, templates: list, progress) -> None:
     setup_django()
     try:
         for chunk in range(worker, plan.chunks, LOAD_PROCESSES):
-            progress.put(store_envelopes(chunk_envelopes(chunk, plan, templates), plan.received_at))
+            progress.put(
+                store_envelopes(
+                    f"bench:{chunk}", chunk_envelopes(chunk, plan, templates), plan.received_at
+                )
+            )
     finally:
         connections.close_all()
 

@@ -37,8 +37,7 @@ class ApiToken(models.Model):
 class Envelope(models.Model):
     """One API response the integration saw, success or failure."""
 
-    dedup_key = models.TextField()
-    client_id = models.TextField(null=True)
+    client_id = models.TextField(null=True, help_text="The record's own id, if it had one.")
     account_id = models.TextField(null=True)
     method = models.CharField(max_length=16)
     url = models.TextField()
@@ -56,8 +55,15 @@ class Envelope(models.Model):
     errors = JsonTextField()
 
     class Meta:
-        # A constraint rather than unique=True, which would add a second index for LIKE.
-        constraints = [models.UniqueConstraint(fields=["dedup_key"], name="envelope_dedup_key")]
+        # "The first copy wins": a client id is stored once. Only envelopes that have one are
+        # in this index; the others are kept unique by their batch (StoredBatch).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="envelope_client_id",
+            )
+        ]
         indexes = [
             models.Index(fields=["-occurred_at", "-id"], name="envelope_time_idx"),
             models.Index(
@@ -70,6 +76,18 @@ class Envelope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.url} -> {self.status}"
+
+
+class StoredBatch(models.Model):
+    """An ingest batch whose envelopes are stored, recorded in the same transaction: a
+    redelivered batch finds its id here and stores nothing. One row per batch, not per
+    envelope, so this costs far less than a unique key on every envelope."""
+
+    batch_id = models.TextField(primary_key=True)
+    stored_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.batch_id
 
 
 class Error(models.Model):

@@ -48,6 +48,8 @@ def purge_before(cutoff: datetime) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         for table in ROLLUP_TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE bucket < %s", [cutoff])
+        # Batches stored so long ago are never delivered again.
+        cursor.execute("DELETE FROM ingest_storedbatch WHERE stored_at < %s", [cutoff])
     return deleted
 
 

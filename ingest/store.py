@@ -1,11 +1,10 @@
-"""Bulk writes of parsed envelopes, in one transaction: the keys already stored are left
-out, the new envelopes and their errors are COPYed in, and the rollup rows they add (counted
-by `ingest.rollups`) are queued for `ingest.fold`. A batch is either stored whole or not at
-all, and storing it again adds nothing: that is what makes redelivery after a worker crash
-safe."""
+"""Bulk writes of a batch of parsed envelopes, in one transaction: the batch id is recorded,
+envelopes whose client id is already stored are left out, the new envelopes and their errors
+are COPYed in, and the rollup rows they add (counted by `ingest.rollups`) are queued for
+`ingest.fold`. A batch is either stored whole or not at all, and storing it again adds
+nothing: that is what makes redelivery after a worker crash safe."""
 
 from collections.abc import Sequence
-from operator import itemgetter
 
 import orjson
 from django.db import connection, transaction
@@ -15,7 +14,6 @@ from ingest.fold import queue_rollups
 from ingest.parse import ParsedEnvelope
 
 ENVELOPE_COLUMNS = (
-    "dedup_key",
     "client_id",
     "account_id",
     "method",
@@ -50,16 +48,20 @@ ERROR_COLUMNS = (
 ID_SEQUENCE_SQL = (
     "SELECT nextval('ingest_envelope_id_seq'::regclass) FROM generate_series(1, %(count)s)"
 )
-STORED_KEYS_SQL = "SELECT dedup_key FROM ingest_envelope WHERE dedup_key = ANY(%(keys)s)"
+STORED_CLIENT_IDS_SQL = (
+    "SELECT client_id FROM ingest_envelope WHERE client_id = ANY(%(client_ids)s::text[])"
+)
+RECORD_BATCH_SQL = (
+    "INSERT INTO ingest_storedbatch (batch_id, stored_at) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+)
 
 
 def _json(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
-def _envelope_row(dedup_key: str, envelope: ParsedEnvelope, received_at) -> tuple:
+def _envelope_row(envelope: ParsedEnvelope, received_at) -> tuple:
     return (
-        dedup_key,
         envelope.client_id,
         envelope.account_id,
         envelope.method,
@@ -94,63 +96,77 @@ def _error_rows(envelope_id: int, envelope: ParsedEnvelope):
         )
 
 
-def first_copies(keyed: Sequence[tuple[str, ParsedEnvelope]]) -> list[tuple[str, ParsedEnvelope]]:
-    """Drop later records whose dedup key already appeared in the batch: the first copy wins."""
+def first_copies(envelopes: Sequence[ParsedEnvelope]) -> list[ParsedEnvelope]:
+    """Drop later envelopes whose client id already appeared in the batch: the first copy
+    wins. Envelopes without a client id are all kept."""
     seen: set[str] = set()
     kept = []
-    for key, envelope in keyed:
-        if key not in seen:
-            seen.add(key)
-            kept.append((key, envelope))
+    for envelope in envelopes:
+        client_id = envelope.client_id
+        if client_id is None:
+            kept.append(envelope)
+        elif client_id not in seen:
+            seen.add(client_id)
+            kept.append(envelope)
     return kept
 
 
-def store_envelopes(keyed: Sequence[tuple[str, ParsedEnvelope]], received_at) -> int:
-    """Store the envelopes whose dedup key is new, with their errors and rollups.
+def store_envelopes(batch_id: str, envelopes: Sequence[ParsedEnvelope], received_at) -> int:
+    """Store a batch's envelopes, with their errors and queued rollups, unless the batch was
+    stored before; leave out envelopes whose client id is already stored.
 
-    Returns how many were new. Runs in one transaction. Tried first as if every key were new,
-    the common case, which needs no lookups; when a key is already stored (a redelivered batch,
-    a client id sent again), the unique key refuses the batch and it is stored again without
-    the keys already there. The last attempt covers another worker storing the same new key
-    at the same time: the key is then found stored."""
-    # In key order, as every worker writes them: two batches holding the same new keys in
-    # different orders would otherwise wait on each other's unique index entries.
-    keyed = sorted(first_copies(keyed), key=itemgetter(0))
+    Returns how many were new. Runs in one transaction, which also records the batch id: a
+    redelivered batch finds it and stores nothing. Tried first as if every client id were
+    new, the common case, which needs no lookups; when one is already stored, its unique
+    index refuses the batch and it is stored again without those envelopes. The last attempt
+    covers another worker storing the same new client id at the same time: it is then found
+    stored."""
+    envelopes = first_copies(envelopes)
+    if any(envelope.client_id is not None for envelope in envelopes):
+        # In client id order, as every worker writes them: two batches holding the same new
+        # ids in different orders would otherwise wait on each other's unique index entries.
+        envelopes.sort(key=_client_id_order)
     for leave_out_stored in (False, True):
         try:
-            return _store_new(keyed, received_at, leave_out_stored)
+            return _store_new(batch_id, envelopes, received_at, leave_out_stored)
         except UniqueViolation:
             continue
-    return _store_new(keyed, received_at, leave_out_stored=True)
+    return _store_new(batch_id, envelopes, received_at, leave_out_stored=True)
 
 
-def _store_new(keyed: list[tuple[str, ParsedEnvelope]], received_at, leave_out_stored: bool) -> int:
+def _client_id_order(envelope: ParsedEnvelope) -> tuple[bool, str]:
+    return (envelope.client_id is None, envelope.client_id or "")
+
+
+def _store_new(
+    batch_id: str, envelopes: list[ParsedEnvelope], received_at, leave_out_stored: bool
+) -> int:
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        if leave_out_stored:
-            keyed = _not_stored(cursor, keyed)
-        if not keyed:
+        cursor.execute(RECORD_BATCH_SQL, [batch_id, received_at])
+        if cursor.rowcount == 0:  # stored before: a redelivery
             return 0
-        cursor.execute(ID_SEQUENCE_SQL, {"count": len(keyed)})
+        if leave_out_stored:
+            envelopes = _not_stored(cursor, envelopes)
+        if not envelopes:
+            return 0
+        cursor.execute(ID_SEQUENCE_SQL, {"count": len(envelopes)})
         ids = [envelope_id for (envelope_id,) in cursor.fetchall()]
+        stored = list(zip(ids, envelopes, strict=True))
         columns = ", ".join(("id", *ENVELOPE_COLUMNS))
         with cursor.copy(f"COPY ingest_envelope ({columns}) FROM STDIN") as copy:
-            for envelope_id, (key, envelope) in zip(ids, keyed, strict=True):
-                copy.write_row((envelope_id, *_envelope_row(key, envelope, received_at)))
-        stored = [
-            (envelope_id, envelope) for envelope_id, (_, envelope) in zip(ids, keyed, strict=True)
-        ]
+            for envelope_id, envelope in stored:
+                copy.write_row((envelope_id, *_envelope_row(envelope, received_at)))
         _copy_errors(cursor, stored)
-        queue_rollups(cursor, [envelope for _, envelope in keyed])
+        queue_rollups(cursor, envelopes)
     return len(stored)
 
 
-def _not_stored(
-    cursor, keyed: list[tuple[str, ParsedEnvelope]]
-) -> list[tuple[str, ParsedEnvelope]]:
-    cursor.execute(STORED_KEYS_SQL, {"keys": [key for key, _ in keyed]})
-    stored = {key for (key,) in cursor.fetchall()}
-    return [(key, envelope) for key, envelope in keyed if key not in stored]
+def _not_stored(cursor, envelopes: list[ParsedEnvelope]) -> list[ParsedEnvelope]:
+    client_ids = [envelope.client_id for envelope in envelopes if envelope.client_id is not None]
+    cursor.execute(STORED_CLIENT_IDS_SQL, {"client_ids": client_ids})
+    stored = {client_id for (client_id,) in cursor.fetchall()}
+    return [envelope for envelope in envelopes if envelope.client_id not in stored]
 
 
 def _copy_errors(cursor, stored: list[tuple[int, ParsedEnvelope]]) -> None:

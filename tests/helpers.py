@@ -1,6 +1,7 @@
 """Shared by the tests: records as an integration would send them, storing them, waiting."""
 
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -11,7 +12,13 @@ from ingest.retention import ROLLUP_TABLES
 from ingest.store import store_envelopes
 from ingest.validate import validate_record
 
-INGEST_TABLES = ("ingest_error", "ingest_envelope", "ingest_pendingrollup", *ROLLUP_TABLES)
+INGEST_TABLES = (
+    "ingest_error",
+    "ingest_envelope",
+    "ingest_pendingrollup",
+    "ingest_storedbatch",
+    *ROLLUP_TABLES,
+)
 
 
 def make_record(
@@ -54,8 +61,7 @@ def store_records(records: list[dict], prefix: str = "t") -> list[ParsedEnvelope
     """Store records the way a worker does (without the queue); returns what was stored."""
     received_at = datetime.now(UTC)
     parsed = [parse(raw, received_at) for raw in records]
-    keyed = [(f"{prefix}:{index}", envelope) for index, envelope in enumerate(parsed)]
-    store_envelopes(keyed, received_at)
+    store_envelopes(f"{prefix}:{uuid.uuid4().hex}", parsed, received_at)
     return parsed
 
 

@@ -77,8 +77,8 @@ def list_requests(
     if failed is not None:
         conditions.append("failed" if failed else "NOT failed")
     if client_id is not None:
-        conditions.append("dedup_key = %s")
-        params.append(f"c:{client_id}")
+        conditions.append("client_id = %s")
+        params.append(client_id)
     if cursor:
         conditions.append("(occurred_at, id) < (%s, %s)")
         params += list(decode_cursor(cursor))

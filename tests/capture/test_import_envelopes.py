@@ -58,11 +58,8 @@ def test_ndjson_rejects_bad_lines_by_number_and_stores_the_rest(empty_stack, ndj
     assert Error.objects.get(envelope__status=400).parameter == "count"
 
 
-def test_importing_again_stores_nothing_twice_whatever_the_chunk_size(
-    empty_stack, ndjson, monkeypatch, tmp_path
-):
+def test_importing_again_stores_nothing_twice(empty_stack, ndjson, tmp_path):
     run_import(ndjson)
-    monkeypatch.setattr(import_envelopes, "CHUNK_RECORDS", 1)
 
     out, _ = run_import(ndjson)
     copy = tmp_path / "copy.ndjson"
@@ -72,6 +69,34 @@ def test_importing_again_stores_nothing_twice_whatever_the_chunk_size(
     assert "4 records" not in out and "0 stored, 4 already stored, 3 rejected" in out
     assert "0 stored, 4 already stored" in out_copy
     assert Envelope.objects.count() == 4
+
+
+def test_an_interrupted_import_done_again_stores_only_the_chunks_it_had_not(
+    empty_stack, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(import_envelopes, "CHUNK_RECORDS", 2)
+    lines = [json.dumps(make_record(status=200 + index)) for index in range(5)]
+    whole = tmp_path / "whole.ndjson"
+    whole.write_text("\n".join(lines) + "\n")
+    store = import_envelopes.store_envelopes
+    calls = []
+
+    def store_then_fail(*args):
+        calls.append(args[0])
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return store(*args)
+
+    monkeypatch.setattr(import_envelopes, "store_envelopes", store_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        run_import(whole)
+    assert Envelope.objects.count() == 1  # lines 1, 2-3 and 4-5 are the chunks
+    monkeypatch.setattr(import_envelopes, "store_envelopes", store)
+
+    out, _ = run_import(whole)
+
+    assert "5 records: 4 stored, 1 already stored" in out
+    assert Envelope.objects.count() == 5
 
 
 def test_a_record_id_dedups_across_files(empty_stack, tmp_path):

@@ -12,7 +12,7 @@ from helpers import error, make_record, parse
 from ingest.batches import store_batch
 from ingest.fold import fold_pending_rollups
 from ingest.models import Envelope
-from ingest.store import store_envelopes
+from ingest.store import first_copies, store_envelopes
 
 ROLLUP_SUMS = {
     "ingest_hourlyrequestrollup": "sum(requests), sum(failed_requests), sum(errors)",
@@ -75,21 +75,42 @@ def test_another_batch_with_a_known_client_id_stores_only_the_new_records(batch)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_storing_the_same_new_client_id_at_once_store_it_once():
-    """The later COPY waits for the earlier transaction, fails on the key once it commits,
-    and is tried again: the key is then known and only the other records are stored."""
+def test_a_batch_stored_twice_at_once_is_stored_once():
+    """A redelivery racing the first delivery: the later transaction waits on the batch id
+    the earlier one recorded, finds it once that commits, and stores nothing."""
     received_at = datetime.now(UTC)
-    shared = parse(make_record(status=404, id="shared"))
-    batches = [
-        [("c:shared", shared), (f"s:{name}:1", parse(make_record(status=200)))]
-        for name in ("one", "two")
-    ]
+    envelopes = [parse(make_record(status=200)), parse(make_record(status=404))]
     barrier = threading.Barrier(2)
 
-    def store(keyed) -> int:
+    def store(_) -> int:
         try:
             barrier.wait()
-            return store_envelopes(keyed, received_at)
+            return store_envelopes("same-batch", envelopes, received_at)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        stored = sorted(pool.map(store, range(2)))
+
+    assert stored == [0, 2]
+    assert Envelope.objects.count() == 2
+    assert rollup_sums()["ingest_hourlyrequestrollup"][0] == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_storing_the_same_new_client_id_at_once_store_it_once():
+    """The later COPY waits for the earlier transaction, fails on the client id once it
+    commits, and is tried again: the id is then known and only the other records are
+    stored."""
+    received_at = datetime.now(UTC)
+    shared = parse(make_record(status=404, id="shared"))
+    batches = [(name, [shared, parse(make_record(status=200))]) for name in ("one", "two")]
+    barrier = threading.Barrier(2)
+
+    def store(batch) -> int:
+        try:
+            barrier.wait()
+            return store_envelopes(*batch, received_at)
         finally:
             connection.close()
 
@@ -98,5 +119,15 @@ def test_two_workers_storing_the_same_new_client_id_at_once_store_it_once():
 
     assert stored == [1, 2]
     assert Envelope.objects.count() == 3
-    assert Envelope.objects.filter(dedup_key="c:shared").count() == 1
+    assert Envelope.objects.filter(client_id="shared").count() == 1
     assert rollup_sums()["ingest_hourlyrequestrollup"][0] == 3
+
+
+def test_within_a_batch_the_first_copy_of_a_client_id_wins():
+    first = parse(make_record(status=404, id="dup"))
+    envelopes = [first, parse(make_record(status=200)), parse(make_record(status=500, id="dup"))]
+
+    kept = first_copies(envelopes)
+
+    assert kept == envelopes[:2]
+    assert kept[0] is first

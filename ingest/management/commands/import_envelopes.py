@@ -15,13 +15,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from ingest.batches import dedup_key
 from ingest.importing import Entry, NotAHarFile, har_entries, looks_like_har, ndjson_entries
 from ingest.intake import rejection
 from ingest.parse import parse_record
 from ingest.store import store_envelopes
 from ingest.validate import validate_record
 
+# Records are stored in chunks of this many places of a file, each chunk a batch named after
+# the file and the chunk's place; changing it would make files imported before import again.
 CHUNK_RECORDS = 1_000
 HEAD_BYTES = 4_096
 READ_BYTES = 1 << 20
@@ -73,23 +74,25 @@ def _entries(path: Path, is_har: bool, bar: tqdm) -> Iterator[Entry]:
         yield entry
 
 
-def import_entries(report: FileReport, entries: Iterable[Entry], batch_id: str) -> None:
-    """Validate, parse and store the entries, CHUNK_RECORDS at a time."""
+def import_entries(report: FileReport, entries: Iterable[Entry], file_id: str) -> None:
+    """Validate, parse and store the entries in chunks of CHUNK_RECORDS places of the file.
+    Each chunk is a batch named after the file and its place in it: importing the file again
+    (or the rest of it, after an interruption) stores only the chunks not stored yet."""
     received_at = datetime.now(UTC)
-    chunk = []
+    chunk: list = []
+    chunk_number = 0
     for entry in entries:
         report.read += 1
+        if entry.position // CHUNK_RECORDS != chunk_number:
+            report.stored += store_envelopes(f"{file_id}:{chunk_number}", chunk, received_at)
+            chunk, chunk_number = [], entry.position // CHUNK_RECORDS
         problem = entry.problem or rejection(entry.record)
         if problem is not None:
             report.rejected.append((entry.position, problem))
             continue
         record = validate_record(entry.record, check_storable=False)  # walked by rejection()
-        key = dedup_key(batch_id, entry.position, record.client_id)
-        chunk.append((key, parse_record(record, received_at)))
-        if len(chunk) == CHUNK_RECORDS:
-            report.stored += store_envelopes(chunk, received_at)
-            chunk = []
-    report.stored += store_envelopes(chunk, received_at)
+        chunk.append(parse_record(record, received_at))
+    report.stored += store_envelopes(f"{file_id}:{chunk_number}", chunk, received_at)
 
 
 def import_file(path: Path) -> FileReport:
@@ -97,10 +100,10 @@ def import_file(path: Path) -> FileReport:
     with path.open("rb") as source:
         head = source.read(HEAD_BYTES)
     report = FileReport(path, is_har=looks_like_har(path.name, head))
-    batch_id = f"import:{file_sha256(path)}"
+    file_id = f"import:{file_sha256(path)}"
     unit = {"unit": "entry"} if report.is_har else {"unit": "B", "unit_scale": True}
     with tqdm(total=path.stat().st_size, desc=path.name, disable=None, **unit) as bar:
-        import_entries(report, _entries(path, report.is_har, bar), batch_id)
+        import_entries(report, _entries(path, report.is_har, bar), file_id)
     return report
 
 
