@@ -90,6 +90,15 @@ def stored_envelopes() -> int:
         return cursor.fetchone()[0]
 
 
+def stored_batches() -> int:
+    """How many ingest batches are stored (one small row each)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM ingest_storedbatch")
+        return int(cursor.fetchone()[0])
+
+
 def counted_envelopes() -> int:
     """How many envelopes the aggregates count now: the batches stored so far are folded into
     the rollups, as every read does, then the daily totals rows are summed, a few rows to read.

@@ -7,11 +7,10 @@ sums them, and upserts the hourly rows and the daily rows derived from them.
 
 Folding many batches at once upserts far fewer rows than one upsert per batch would: the
 same (hour, account, endpoint, status) recurs across batches. Workers fold at most every
-ROLLUP_FOLD_SECONDS; every read of the rollups folds first (`fold_pending_rollups`), so
+ROLLUP_FOLD_SECONDS between them; every read of the rollups folds first (`fold_pending_rollups`), so
 aggregates are exact as soon as a batch is stored.
 """
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +19,7 @@ import orjson
 from django.conf import settings
 from django.db import connection, transaction
 
+from ingest import queue
 from ingest.parse import ParsedEnvelope
 from ingest.rollups import (
     Counts,
@@ -137,29 +137,9 @@ def fold_pending_rollups(wait: bool = True) -> int:
         return len(queued)
 
 
-class FoldClock:
-    """Lets a worker process fold at most once per interval."""
-
-    def __init__(self, interval_s: float, clock=time.monotonic):
-        self.interval_s = interval_s
-        self.clock = clock
-        self.last = float("-inf")
-
-    def due(self) -> bool:
-        now = self.clock()
-        if now - self.last < self.interval_s:
-            return False
-        self.last = now
-        return True
-
-
-_worker_clock: FoldClock | None = None
-
-
 def fold_when_due() -> int:
-    """Called by a worker after each batch: fold if this process has not lately, and no
-    other fold is running."""
-    global _worker_clock
-    if _worker_clock is None:
-        _worker_clock = FoldClock(settings.ROLLUP_FOLD_SECONDS)
-    return fold_pending_rollups(wait=False) if _worker_clock.due() else 0
+    """Called by a worker after each batch: fold if no worker has for ROLLUP_FOLD_SECONDS
+    (a turn claimed in Redis), unless another fold is still running."""
+    if not queue.claim_fold_turn(settings.ROLLUP_FOLD_SECONDS):
+        return 0
+    return fold_pending_rollups(wait=False)

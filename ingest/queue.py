@@ -12,6 +12,7 @@ import redis
 from django.conf import settings
 
 PAYLOAD_KEY = "xads:batch:{batch_id}"
+FOLD_TURN_KEY = "xads:fold-turn"
 REDIS_TIMEOUT_SECONDS = 3
 
 
@@ -53,3 +54,9 @@ def load_payload(batch_id: str) -> bytes | None:
 
 def drop_payload(batch_id: str) -> None:
     redis_client().delete(payload_key(batch_id))
+
+
+def claim_fold_turn(interval_s: float) -> bool:
+    """Whether the caller may fold the queued rollups now: true for one caller per interval,
+    across all workers."""
+    return bool(redis_client().set(FOLD_TURN_KEY, 1, nx=True, px=max(1, int(interval_s * 1000))))

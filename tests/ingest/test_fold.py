@@ -2,6 +2,7 @@
 any read of the rollups."""
 
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -9,8 +10,9 @@ from django.db import connection, transaction
 from helpers import error, make_record, store_records
 
 from ingest.filters import Filters
-from ingest.fold import FOLD_LOCK_KEY, FoldClock, fold_pending_rollups
+from ingest.fold import FOLD_LOCK_KEY, fold_pending_rollups
 from ingest.queries.aggregates import totals
+from ingest.queue import FOLD_TURN_KEY, claim_fold_turn, redis_client
 
 HOUR = datetime(2026, 11, 20, 5, 10, tzinfo=UTC)
 
@@ -101,13 +103,11 @@ def test_a_worker_fold_gives_way_to_a_running_fold_and_a_reader_waits_for_it():
     assert waited == [1]
 
 
-def test_the_fold_clock_allows_one_fold_per_interval():
-    now = [100.0]
-    clock = FoldClock(2.0, clock=lambda: now[0])
+def test_one_worker_a_turn_folds_per_interval():
+    redis_client().delete(FOLD_TURN_KEY)
 
-    assert clock.due()
-    now[0] = 101.9
-    assert not clock.due()
-    now[0] = 102.0
-    assert clock.due()
-    assert not clock.due()
+    turns = [claim_fold_turn(0.3) for _ in range(3)]
+    time.sleep(0.4)
+
+    assert turns == [True, False, False]
+    assert claim_fold_turn(0.3)
