@@ -35,6 +35,7 @@ from common import (
 )
 from tqdm import tqdm
 
+from ingest.fold import fold_pending_rollups, fold_when_due
 from ingest.parse import ParsedEnvelope
 from ingest.store import store_envelopes
 
@@ -125,11 +126,9 @@ def load_worker(worker: int, plan: LoadPlan, templates: list, progress) -> None:
     setup_django()
     try:
         for chunk in range(worker, plan.chunks, LOAD_PROCESSES):
-            progress.put(
-                store_envelopes(
-                    f"bench:{chunk}", chunk_envelopes(chunk, plan, templates), plan.received_at
-                )
-            )
+            envelopes = chunk_envelopes(chunk, plan, templates)
+            progress.put(store_envelopes(f"bench:{chunk}", envelopes, plan.received_at))
+            fold_when_due()  # as workers do
     finally:
         connections.close_all()
 
@@ -164,6 +163,7 @@ def load(envelopes: int, days: int) -> None:
         f"loaded {envelopes} envelopes over {days} days in {elapsed_s:.0f} s "
         f"= {envelopes / elapsed_s:,.0f} envelopes/s"
     )
+    fold_pending_rollups()
     vacuum_analyze()
 
 

@@ -34,7 +34,12 @@ from ingest.rollups import (
 # An application-chosen key for PostgreSQL's advisory locks: one fold at a time.
 FOLD_LOCK_KEY = 0x78616473_666F6C64  # "xads" "fold"
 QUEUE_SQL = "INSERT INTO ingest_pendingrollup (counts) VALUES (%s)"
-TAKE_QUEUED_SQL = "DELETE FROM ingest_pendingrollup RETURNING counts"
+# Batches folded per transaction at most, which bounds the memory a fold of a backlog needs.
+FOLD_BATCHES_MAX = 200
+TAKE_QUEUED_SQL = (
+    "DELETE FROM ingest_pendingrollup WHERE id IN "
+    "(SELECT id FROM ingest_pendingrollup ORDER BY id LIMIT %s) RETURNING counts"
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,16 @@ def fold_pending_rollups(wait: bool = True) -> int:
     With `wait`, a fold already running is waited for, so that once this returns the rollups
     hold every batch committed before the call: readers use this. Without, a running fold
     means there is nothing to do now."""
+    folded = 0
+    while True:
+        taken = _fold_some(wait)
+        folded += taken
+        if taken < FOLD_BATCHES_MAX:
+            return folded
+
+
+def _fold_some(wait: bool) -> int:
+    """Fold up to FOLD_BATCHES_MAX queued batches, the oldest first, in one transaction."""
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor
         if wait:
@@ -130,7 +145,7 @@ def fold_pending_rollups(wait: bool = True) -> int:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [FOLD_LOCK_KEY])
             if not cursor.fetchone()[0]:
                 return 0
-        cursor.execute(TAKE_QUEUED_SQL)
+        cursor.execute(TAKE_QUEUED_SQL, [FOLD_BATCHES_MAX])
         queued = cursor.fetchall()
         if queued:
             upsert_rollups(cursor, merge_rollups(decode_rollups(counts) for (counts,) in queued))

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, transaction
 from helpers import error, make_record, store_records
 
+from ingest import fold
 from ingest.filters import Filters
 from ingest.fold import FOLD_LOCK_KEY, fold_pending_rollups
 from ingest.queries.aggregates import totals
@@ -52,6 +53,17 @@ def test_a_fold_adds_every_queued_batch_once_and_empties_the_queue():
         table_sum("SELECT sum(requests) FROM ingest_hourlydimensionrollup WHERE dimension = ''")
         == 3
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backlog_is_folded_a_bounded_number_of_batches_at_a_time(monkeypatch):
+    monkeypatch.setattr(fold, "FOLD_BATCHES_MAX", 2)
+    for _ in range(5):
+        store_records(failing(1))
+
+    assert fold.fold_pending_rollups() == 5
+    assert pending() == 0
+    assert table_sum("SELECT sum(errors) FROM ingest_hourlyerrorrollup") == 5
 
 
 @pytest.mark.django_db(transaction=True)

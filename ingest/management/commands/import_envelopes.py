@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from ingest.fold import fold_when_due
 from ingest.importing import Entry, NotAHarFile, har_entries, looks_like_har, ndjson_entries
 from ingest.intake import rejection
 from ingest.parse import parse_record
@@ -84,7 +85,7 @@ def import_entries(report: FileReport, entries: Iterable[Entry], file_id: str) -
     for entry in entries:
         report.read += 1
         if entry.position // CHUNK_RECORDS != chunk_number:
-            report.stored += store_envelopes(f"{file_id}:{chunk_number}", chunk, received_at)
+            report.stored += _store(f"{file_id}:{chunk_number}", chunk, received_at)
             chunk, chunk_number = [], entry.position // CHUNK_RECORDS
         problem = entry.problem or rejection(entry.record)
         if problem is not None:
@@ -92,7 +93,13 @@ def import_entries(report: FileReport, entries: Iterable[Entry], file_id: str) -
             continue
         record = validate_record(entry.record, check_storable=False)  # walked by rejection()
         chunk.append(parse_record(record, received_at))
-    report.stored += store_envelopes(f"{file_id}:{chunk_number}", chunk, received_at)
+    report.stored += _store(f"{file_id}:{chunk_number}", chunk, received_at)
+
+
+def _store(batch_id: str, envelopes: list, received_at: datetime) -> int:
+    stored = store_envelopes(batch_id, envelopes, received_at)
+    fold_when_due()  # as workers do: a long import must not leave every batch to one fold
+    return stored
 
 
 def import_file(path: Path) -> FileReport:
