@@ -128,14 +128,16 @@ def _source(segment: Segment, filters: Filters, by: Sequence[str], failed_only: 
 
 
 def _segments(filters: Filters, by: Sequence[str], finest: str) -> list[Segment]:
-    """The segments to read; when some come from rollups, the batches stored so far are
-    folded into them first, so that they are exact."""
     if _error_dimensions(filters, by) and _distinct_column(filters, by) is None:
         return [Segment(RAW, filters.since, filters.until)]
-    segments = plan_segments(filters.since, filters.until, finest)
+    return plan_segments(filters.since, filters.until, finest)
+
+
+def _fold_before_reading(segments: Sequence[Segment]) -> None:
+    """When some segments come from rollups, fold the batches stored so far into them
+    first, so that they are exact."""
     if any(segment.source != RAW for segment in segments):
         fold_pending_rollups()
-    return segments
 
 
 def _key_columns(by: Sequence[str], interval: str | None, source: Source) -> list[str]:
@@ -172,7 +174,9 @@ def grouped_counts(
     finest = HOURLY if interval == "hour" else DAILY
     params: list = []
     parts = []
-    for segment in _segments(filters, by, finest):
+    segments = _segments(filters, by, finest)
+    _fold_before_reading(segments)
+    for segment in segments:
         source = _source(segment, filters, by, failed_only)
         keys = _key_columns(by, interval, source)
         parts.append(_segment_sql(segment, source, filters, keys, params))
@@ -200,12 +204,18 @@ def windowed_counts(
     baseline windows at once."""
     params: list = []
     parts = []
-    for index, (start, end) in enumerate(windows):
-        window = Filters(start, end, filters.values)
-        for segment in _segments(window, by, DAILY):
-            source = _source(segment, window, by, failed_only=False)
-            keys = [str(index), *(source.key_column(name) for name in by)]
-            parts.append(_segment_sql(segment, source, window, keys, params))
+    planned = [
+        (index, window, segment)
+        for index, window in enumerate(
+            Filters(start, end, filters.values) for start, end in windows
+        )
+        for segment in _segments(window, by, DAILY)
+    ]
+    _fold_before_reading([segment for _, _, segment in planned])
+    for index, window, segment in planned:
+        source = _source(segment, window, by, failed_only=False)
+        keys = [str(index), *(source.key_column(name) for name in by)]
+        parts.append(_segment_sql(segment, source, window, keys, params))
     result: list[dict[tuple, Counts]] = [{} for _ in windows]
     if not parts:
         return result
