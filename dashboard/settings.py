@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
     "fold-pending-rollups": {
         "task": "ingest.tasks.fold_rollups",
         "schedule": 5.0,
+        "options": {"expires": 5.0},  # behind an ingest backlog, the workers fold anyway
     },
     "purge-expired-envelopes": {
         "task": "ingest.tasks.purge_expired_envelopes",

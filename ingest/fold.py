@@ -7,17 +7,21 @@ sums them, and upserts the hourly rows and the daily rows derived from them.
 
 Folding many batches at once upserts far fewer rows than one upsert per batch would: the
 same (hour, account, endpoint, status) recurs across batches. Workers fold at most every
-ROLLUP_FOLD_SECONDS between them; every read of the rollups folds first (`fold_pending_rollups`), so
-aggregates are exact as soon as a batch is stored.
+ROLLUP_FOLD_SECONDS between them. Every read of the rollups folds first, in its own
+transaction (`folded_rollups`), so aggregates hold every batch committed before the read.
 """
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
+from psycopg.errors import LockNotAvailable
+from redis.exceptions import RedisError
 
 from ingest import queue
 from ingest.parse import ParsedEnvelope
@@ -31,15 +35,27 @@ from ingest.rollups import (
     merge_rollups,
 )
 
-# An application-chosen key for PostgreSQL's advisory locks: one fold at a time.
-FOLD_LOCK_KEY = 0x78616473_666F6C64  # "xads" "fold"
+logger = logging.getLogger(__name__)
+
 QUEUE_SQL = "INSERT INTO ingest_pendingrollup (counts) VALUES (%s)"
-# Batches folded per transaction at most, which bounds the memory a fold of a backlog needs.
-FOLD_BATCHES_MAX = 200
-TAKE_QUEUED_SQL = (
-    "DELETE FROM ingest_pendingrollup WHERE id IN "
-    "(SELECT id FROM ingest_pendingrollup ORDER BY id LIMIT %s) RETURNING counts"
+# One fold (or reader) at a time. A table of its own, with no rows: a table lock can be taken
+# before a transaction's snapshot, which an advisory lock (a SELECT) cannot.
+FOLD_LOCK_SQL = "LOCK TABLE ingest_foldlock IN EXCLUSIVE MODE"
+# Encoded rows folded per step at most (and at least one batch), which bounds the memory and
+# the statement size of a fold of a backlog.
+FOLD_STEP_BYTES = 32 * 1024 * 1024
+TAKE_QUEUED_SQL = """
+DELETE FROM ingest_pendingrollup WHERE id IN (
+    SELECT id FROM (
+        SELECT id,
+               sum(octet_length(counts)) OVER (ORDER BY id) AS bytes_upto,
+               row_number() OVER (ORDER BY id) AS place
+        FROM ingest_pendingrollup
+    ) AS queued
+    WHERE bytes_upto <= %(bytes)s OR place = 1
 )
+RETURNING counts
+"""
 
 
 @dataclass(frozen=True)
@@ -121,40 +137,69 @@ def queue_rollups(cursor, envelopes: Sequence[ParsedEnvelope]) -> None:
         cursor.execute(QUEUE_SQL, [encode_rollups(hourly_rollups(envelopes))])
 
 
-def fold_pending_rollups(wait: bool = True) -> int:
-    """Fold every queued batch into the rollup tables; returns how many were folded.
+@contextmanager
+def folded_rollups() -> Iterator[int]:
+    """A transaction in which the rollups hold every batch committed before it began, and
+    every read sees one snapshot: a batch committed meanwhile is in neither the raw rows nor
+    the rollups read here. Yields how many batches were folded.
 
-    With `wait`, a fold already running is waited for, so that once this returns the rollups
-    hold every batch committed before the call: readers use this. Without, a running fold
-    means there is nothing to do now."""
-    folded = 0
-    while True:
-        taken = _fold_some(wait)
-        folded += taken
-        if taken < FOLD_BATCHES_MAX:
-            return folded
-
-
-def _fold_some(wait: bool) -> int:
-    """Fold up to FOLD_BATCHES_MAX queued batches, the oldest first, in one transaction."""
+    The snapshot is taken after the fold lock is granted (LOCK TABLE takes none), so a fold
+    that ran meanwhile is seen whole. Readers therefore take turns with each other and with
+    folds, for the time of their reads."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        if wait:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK_KEY])
-        else:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [FOLD_LOCK_KEY])
-            if not cursor.fetchone()[0]:
-                return 0
-        cursor.execute(TAKE_QUEUED_SQL, [FOLD_BATCHES_MAX])
-        queued = cursor.fetchall()
-        if queued:
-            upsert_rollups(cursor, merge_rollups(decode_rollups(counts) for (counts,) in queued))
-        return len(queued)
+        if outermost:  # nested (a test's transaction, say): its snapshot is already taken
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute(FOLD_LOCK_SQL)
+        folded = 0
+        while taken := _fold_step(cursor):
+            folded += taken
+        yield folded
+
+
+def fold_pending_rollups() -> int:
+    """Fold every batch committed so far; returns how many were folded."""
+    with folded_rollups() as folded:
+        return folded
 
 
 def fold_when_due() -> int:
     """Called by a worker after each batch: fold if no worker has for ROLLUP_FOLD_SECONDS
-    (a turn claimed in Redis), unless another fold is still running."""
-    if not queue.claim_fold_turn(settings.ROLLUP_FOLD_SECONDS):
+    (a turn claimed in Redis). Each step of the fold commits on its own, so a worker never
+    holds the lock for long."""
+    try:
+        if not queue.claim_fold_turn(settings.ROLLUP_FOLD_SECONDS):
+            return 0
+    except RedisError:
+        logger.warning("no fold turn: Redis is unreachable; the next reader folds", exc_info=True)
         return 0
-    return fold_pending_rollups(wait=False)
+    return fold_unless_locked()
+
+
+def fold_unless_locked() -> int:
+    """Fold every queued batch, a step per transaction, unless a fold or a read holds the
+    fold lock (it then folds them itself)."""
+    folded = 0
+    while taken := _fold_step_unless_locked():
+        folded += taken
+    return folded
+
+
+def _fold_step_unless_locked() -> int:
+    try:
+        with transaction.atomic(), connection.cursor() as wrapper:
+            wrapper.cursor.execute(FOLD_LOCK_SQL + " NOWAIT")
+            return _fold_step(wrapper.cursor)
+    except LockNotAvailable:
+        return 0
+
+
+def _fold_step(cursor) -> int:
+    """Fold the oldest queued batches, up to FOLD_STEP_BYTES of them (at least one), in the
+    current transaction, which holds the fold lock; returns how many."""
+    cursor.execute(TAKE_QUEUED_SQL, {"bytes": FOLD_STEP_BYTES})
+    queued = cursor.fetchall()
+    if queued:
+        upsert_rollups(cursor, merge_rollups(decode_rollups(counts) for (counts,) in queued))
+    return len(queued)

@@ -4,7 +4,8 @@ redaction) and storage are the caller's, as for records that come through the AP
 
 Each file yields ``Entry`` items numbered by their place in the file (line number for
 NDJSON, from 1; entry index for HAR, from 0): that number names a rejected entry and, with
-the file's hash, keys the stored record, so importing a file again stores nothing twice.
+the file's hash, names the chunk of the file its record is stored with, so importing a file
+again stores nothing twice.
 """
 
 import base64

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ingest.fold import fold_pending_rollups
+from ingest.fold import folded_rollups
 from ingest.rollups import day_start
 
 DELETE_CHUNK_ROWS = 20_000
@@ -44,8 +44,9 @@ def purge_before(cutoff: datetime) -> int:
             deleted += cursor.rowcount
             if cursor.rowcount < DELETE_CHUNK_ROWS:
                 break
-    fold_pending_rollups()  # queued counts of deleted envelopes must not arrive later
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Folded first, with the fold lock held: queued counts of deleted envelopes must not
+    # arrive later, and no fold may write the rows being deleted.
+    with folded_rollups(), connection.cursor() as cursor:
         for table in ROLLUP_TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE bucket < %s", [cutoff])
         # Batches stored so long ago are never delivered again.

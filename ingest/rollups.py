@@ -16,7 +16,7 @@ import orjson
 
 from ingest.parse import ParsedEnvelope
 
-# key -> counts; the count columns of each table are listed in `ingest.store`.
+# key -> counts; the count columns of each table are listed in `ingest.fold`.
 Counts = dict[tuple, list[int]]
 
 

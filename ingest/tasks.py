@@ -9,7 +9,7 @@ from django.db import DatabaseError
 
 from ingest import queue
 from ingest.batches import store_batch
-from ingest.fold import fold_pending_rollups, fold_when_due
+from ingest.fold import fold_unless_locked, fold_when_due
 from ingest.retention import purge_expired
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def process_batch(batch_id: str, received_at: str, rejected: list[int]) -> int:
 
 @shared_task(autoretry_for=(DatabaseError, psycopg.Error), retry_backoff=True, max_retries=3)
 def fold_rollups() -> int:
-    return fold_pending_rollups(wait=False)
+    return fold_unless_locked()
 
 
 @shared_task

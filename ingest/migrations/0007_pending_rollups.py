@@ -38,5 +38,10 @@ class Migration(migrations.Migration):
             "ALTER TABLE ingest_pendingrollup ALTER COLUMN counts SET STORAGE EXTERNAL",
             migrations.RunSQL.noop,
         ),
+        # Locked by one fold (or reader) at a time; it never holds a row (see ingest.fold).
+        migrations.RunSQL(
+            "CREATE TABLE ingest_foldlock ()",
+            "DROP TABLE ingest_foldlock",
+        ),
         migrations.RunPython(migrations.RunPython.noop, refuse_unfolded),
     ]

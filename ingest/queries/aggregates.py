@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ingest.filters import DIMENSIONS, ERROR_DIMENSIONS, Filters
-from ingest.fold import fold_pending_rollups
+from ingest.fold import folded_rollups
 from ingest.queries.sql import fetch_all, filter_conditions
 from ingest.segments import DAILY, HOURLY, RAW, Segment, plan_segments
 
@@ -133,11 +133,14 @@ def _segments(filters: Filters, by: Sequence[str], finest: str) -> list[Segment]
     return plan_segments(filters.since, filters.until, finest)
 
 
-def _fold_before_reading(segments: Sequence[Segment]) -> None:
-    """When some segments come from rollups, fold the batches stored so far into them
-    first, so that they are exact."""
-    if any(segment.source != RAW for segment in segments):
-        fold_pending_rollups()
+def _read_segments(sql: str, params: list, segments: Sequence[Segment]) -> list[tuple]:
+    """Run a read of `segments`. When some come from rollups, the batches stored so far are
+    folded into them first, and the read shares the fold's snapshot, so that raw rows and
+    rollups agree."""
+    if not any(segment.source != RAW for segment in segments):
+        return fetch_all(sql, params)
+    with folded_rollups():
+        return fetch_all(sql, params)
 
 
 def _key_columns(by: Sequence[str], interval: str | None, source: Source) -> list[str]:
@@ -175,7 +178,6 @@ def grouped_counts(
     params: list = []
     parts = []
     segments = _segments(filters, by, finest)
-    _fold_before_reading(segments)
     for segment in segments:
         source = _source(segment, filters, by, failed_only)
         keys = _key_columns(by, interval, source)
@@ -185,10 +187,11 @@ def grouped_counts(
     width = len(by) + (1 if interval else 0) or 1
     key_names = ", ".join(f"k{index}" for index in range(width))
     having = "HAVING sum(failed_requests) > 0" if failed_only else ""
-    rows = fetch_all(
+    rows = _read_segments(
         f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
         f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names} {having}",
         params,
+        segments,
     )
     return [
         (tuple(row[:width]), Counts(*(int(value or 0) for value in row[width:]))) for row in rows
@@ -211,7 +214,6 @@ def windowed_counts(
         )
         for segment in _segments(window, by, DAILY)
     ]
-    _fold_before_reading([segment for _, _, segment in planned])
     for index, window, segment in planned:
         source = _source(segment, window, by, failed_only=False)
         keys = [str(index), *(source.key_column(name) for name in by)]
@@ -220,10 +222,11 @@ def windowed_counts(
     if not parts:
         return result
     key_names = ", ".join(f"k{index}" for index in range(len(by) + 1))
-    rows = fetch_all(
+    rows = _read_segments(
         f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
         f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names}",
         params,
+        [segment for _, _, segment in planned],
     )
     for row in rows:
         key, values = tuple(row[1 : len(by) + 1]), row[len(by) + 1 :]

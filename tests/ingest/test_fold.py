@@ -1,5 +1,5 @@
 """Stored batches reach the rollup tables through the fold: each exactly once, and before
-any read of the rollups."""
+any read of the rollups, in the read's own snapshot."""
 
 import threading
 import time
@@ -7,15 +7,20 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection, transaction
-from helpers import error, make_record, store_records
+from helpers import error, make_record, store_records, truncate_ingest_tables
 
 from ingest import fold
 from ingest.filters import Filters
-from ingest.fold import FOLD_LOCK_KEY, fold_pending_rollups
+from ingest.fold import FOLD_LOCK_SQL, fold_pending_rollups, fold_unless_locked, folded_rollups
 from ingest.queries.aggregates import totals
 from ingest.queue import FOLD_TURN_KEY, claim_fold_turn, redis_client
 
 HOUR = datetime(2026, 11, 20, 5, 10, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def empty_tables(db):
+    truncate_ingest_tables()
 
 
 def table_sum(sql: str) -> int:
@@ -56,12 +61,12 @@ def test_a_fold_adds_every_queued_batch_once_and_empties_the_queue():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_backlog_is_folded_a_bounded_number_of_batches_at_a_time(monkeypatch):
-    monkeypatch.setattr(fold, "FOLD_BATCHES_MAX", 2)
+def test_a_backlog_is_folded_in_steps_of_bounded_size(monkeypatch):
+    monkeypatch.setattr(fold, "FOLD_STEP_BYTES", 1)  # one batch a step
     for _ in range(5):
         store_records(failing(1))
 
-    assert fold.fold_pending_rollups() == 5
+    assert fold.fold_unless_locked() == 5
     assert pending() == 0
     assert table_sum("SELECT sum(errors) FROM ingest_hourlyerrorrollup") == 5
 
@@ -77,42 +82,71 @@ def test_reading_rollups_folds_what_is_queued_first():
     assert pending() == 0
 
 
+def in_thread(work) -> threading.Thread:
+    def run():
+        try:
+            work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_fold_gives_way_to_a_running_fold_and_a_reader_waits_for_it():
+def test_a_worker_fold_gives_way_to_a_lock_holder_and_a_reader_waits_for_it():
     store_records(failing(1))
     holding, release = threading.Event(), threading.Event()
 
     def hold_the_lock():
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK_KEY])
-                holding.set()
-                release.wait(10)
-        finally:
-            connection.close()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(FOLD_LOCK_SQL)
+            holding.set()
+            release.wait(10)
 
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
+    holder = in_thread(hold_the_lock)
     assert holding.wait(10)
-    assert fold_pending_rollups(wait=False) == 0
+    assert fold_unless_locked() == 0
     assert pending() == 1
 
     waited = []
-
-    def read():
-        try:
-            waited.append(fold_pending_rollups())
-        finally:
-            connection.close()
-
-    reader = threading.Thread(target=read)
-    reader.start()
+    reader = in_thread(lambda: waited.append(fold_pending_rollups()))
     reader.join(0.5)
     assert reader.is_alive(), "a reader's fold waits for the running one"
     release.set()
     holder.join()
     reader.join(10)
     assert waited == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_committed_during_a_read_is_in_neither_its_raw_rows_nor_its_rollups():
+    """The range 09:30-11:30 reads 10:00-11:00 from rollups and 11:00-11:30 from raw rows;
+    the batch has an envelope in each."""
+    since, until = (datetime(2026, 11, 20, hour, 30, tzinfo=UTC) for hour in (9, 11))
+    window = Filters(since, until)
+    batch = [
+        make_record(status=200, occurred_at=datetime(2026, 11, 20, hour, 15, tzinfo=UTC))
+        for hour in (10, 11)
+    ]
+    in_snapshot, stored = threading.Event(), threading.Event()
+    seen = []
+
+    def read_while_a_batch_is_stored():
+        with folded_rollups():
+            in_snapshot.set()
+            stored.wait(10)
+            seen.append(totals(window).requests)
+
+    reader = in_thread(read_while_a_batch_is_stored)
+    assert in_snapshot.wait(10)
+    store_records(batch)
+    stored.set()
+    reader.join(10)
+
+    assert seen == [0]
+    assert totals(window).requests == 2
 
 
 def test_one_worker_a_turn_folds_per_interval():
