@@ -72,6 +72,9 @@ _NUMBER_CHARS_MAX = 64  # longer runs of number characters are not looked into
 # Marks looked into before giving up (for the other path): so many, plus one per so many bytes.
 _MARKS_CHECKED_MIN = 16
 _BYTES_PER_MARK_CHECKED = 256
+# Backslashes looked at one by one before searching the rest of the text in one go.
+_BACKSLASHES_CHECKED_MIN = 16
+_BYTES_PER_BACKSLASH_CHECKED = 256
 _OBJECT = b"{"
 _BODY_KINDS = frozenset(
     (_OBJECT, b"[", b'"', b"n")
@@ -150,7 +153,21 @@ def is_clear(raw: bytes) -> bool:
             raw.decode("utf-8")
         except UnicodeDecodeError:
             return False
-    return _UNSAFE_ESCAPE.search(raw) is None and not _has_wide_numbers(raw)
+    return not _has_unsafe_escapes(raw) and not _has_wide_numbers(raw)
+
+
+def _has_unsafe_escapes(raw: bytes) -> bool:
+    """Whether `_UNSAFE_ESCAPE` is in the text. Backslashes are rare in JSON text and found
+    with a memchr, so the pattern is tried at each of the first few only, and the rest of the
+    text is searched in one go."""
+    position = raw.find(b"\\")
+    for _ in range(_BACKSLASHES_CHECKED_MIN + len(raw) // _BYTES_PER_BACKSLASH_CHECKED):
+        if position == -1:
+            return False
+        if _UNSAFE_ESCAPE.match(raw, position):
+            return True
+        position = raw.find(b"\\", position + 1)
+    return position != -1 and _UNSAFE_ESCAPE.search(raw, position) is not None
 
 
 def batch_records(raw: bytes) -> list[msgspec.Raw] | None:

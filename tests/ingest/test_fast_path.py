@@ -418,6 +418,18 @@ def test_the_gate_lets_through_what_only_looks_risky(body_text):
     assert_same_answers(raw)
 
 
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.sampled_from([b"\\", b"\\u", b"\\\\", b"u", b"0000", b"00", b"d8", b"DF", b"x" * 100]),
+        max_size=80,
+    )
+)
+def test_unsafe_escapes_are_found_as_a_search_would(parts):
+    for raw in (b"".join(parts), b'"\\n"' * 20 + b"".join(parts)):  # past the first few too
+        assert wire._has_unsafe_escapes(raw) == (wire._UNSAFE_ESCAPE.search(raw) is not None)
+
+
 @pytest.mark.parametrize("raw", [b'[{"status": 200, "body": "\xff"}]', b'["\xed\xa0\x80"]'])
 def test_invalid_utf8_is_refused_by_the_gate_and_gets_400(raw):
     assert wire.batch_records(raw) is None
