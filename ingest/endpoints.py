@@ -53,12 +53,16 @@ def endpoint_template(method: str, url: str) -> str:
     >>> endpoint_template("get", "https://ads-api.x.com/12/accounts/abcdefg/campaigns/8wk12?x=1")
     'GET /12/accounts/:account_id/campaigns/:id'
     """
-    return f"{method.upper()} {_templated_path(_raw_path(url))}"
+    return _endpoint_template(method, _raw_path(url))
 
 
 # Traffic repeats paths (one per account and endpoint). A URL is at most 8,192 characters,
 # so the cached paths and templates take at most ~16 MB.
 @lru_cache(maxsize=1024)
+def _endpoint_template(method: str, path: str) -> str:
+    return f"{method.upper()} {_templated_path(path)}"
+
+
 def _templated_path(path: str) -> str:
     templated: list[str] = []
     previous: str | None = None

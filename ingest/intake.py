@@ -34,7 +34,7 @@ class BatchError(Exception):
 
 @dataclass
 class BatchVerdict:
-    records: list  # as decoded, or as raw JSON (msgspec.Raw) when read by `ingest.wire`
+    records: list  # as decoded, or as read by `ingest.wire` (raw JSON or checked fields)
     rejected: list[dict] = field(default_factory=list)
 
     @property
@@ -106,12 +106,20 @@ def _decoded(record: msgspec.Raw) -> object:
 def judge_batch(raw: bytes) -> BatchVerdict:
     """Read a batch and name every record that must be rejected, with its index."""
     _check_batch_size(raw)
-    records = wire.batch_records(raw)
+    if not wire.is_clear(raw):
+        return judge_decoded_batch(raw)
+    check_size = len(raw) > RECORD_MAX_BYTES
+    # Most batches hold only valid records, which msgspec can then check in one pass.
+    all_acceptable = None if check_size else wire.all_acceptable(raw)
+    if all_acceptable is not None:
+        _check_record_count(all_acceptable)
+        return BatchVerdict(records=all_acceptable)
+    records = wire.records_of_cleared(raw)
     if records is None:
         return judge_decoded_batch(raw)
     _check_record_count(records)
     try:
-        return _judge_records(records, check_size=len(raw) > RECORD_MAX_BYTES)
+        return _judge_records(records, check_size)
     except orjson.JSONDecodeError:
         return judge_decoded_batch(raw)  # which answers why the batch cannot be decoded
 
@@ -143,9 +151,8 @@ def judge_decoded_batch(raw: bytes) -> BatchVerdict:
 def accepted_records(raw: bytes, rejected: Container[int]) -> Iterator[tuple[int, Record]]:
     """The records of a batch `judge_batch` accepted, with their index, validated and
     normalised; `rejected` holds the indices it rejected."""
-    wire_records = wire.batch_records(raw)
-    records = orjson.loads(raw) if wire_records is None else wire_records
     check_size = len(raw) > RECORD_MAX_BYTES  # as `judge_batch` did
+    records = _read_batch(raw, check_size)
     for index, record in enumerate(records):
         if index in rejected:
             continue
@@ -154,8 +161,22 @@ def accepted_records(raw: bytes, rejected: Container[int]) -> Iterator[tuple[int
             yield index, accepted
 
 
+def _read_batch(raw: bytes, check_size: bool) -> list:
+    """The records of a batch: read (Record) where `ingest.wire` can read them all at once,
+    else as raw JSON (msgspec.Raw) or, when the gate refuses the batch, decoded."""
+    if not wire.is_clear(raw):
+        return orjson.loads(raw)
+    read = None if check_size else wire.read_all(raw)
+    if read is not None:
+        return read
+    records = wire.records_of_cleared(raw)
+    return orjson.loads(raw) if records is None else records
+
+
 def _accepted(record: object, check_size: bool) -> Record | None:
     """A record of an accepted batch, validated; None for one that was rejected."""
+    if type(record) is Record:  # read already
+        return record
     if isinstance(record, msgspec.Raw):
         read = wire.read_record(record, check_size)
         if read is not None:

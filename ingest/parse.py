@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from ingest.body import BodyParts, body_parts
 from ingest.catalog import CATALOG, generic_code_for_status
 from ingest.endpoints import account_from_url, endpoint_template
+from ingest.memo import memoised
 from ingest.redact import (
     has_secret_params,
     redact_body_json,
@@ -111,16 +112,23 @@ def _account_id(record: Record, params: dict) -> str | None:
 def _transaction_id(headers: Mapping[str, str]) -> str | None:
     """First non-empty value of x-transaction-id, then x-transaction (names case-insensitive;
     of names that differ only in case, the first one counts)."""
-    first_values: dict[str, str] = {}
-    for name, value in headers.items():
-        # Lower-casing keeps the length of any name that becomes one of these.
-        if len(name) in _TRANSACTION_NAME_LENGTHS:
-            first_values.setdefault(name.lower(), value)
-    for name in TRANSACTION_HEADERS:
-        value = first_values.get(name)
+    for name in _transaction_header_names(tuple(headers)):
+        value = headers[name]
         if value:
             return value
     return None
+
+
+@memoised  # an integration sends the same header names record after record
+def _transaction_header_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The first of `names` to be each of TRANSACTION_HEADERS once lower-cased, in the order
+    of TRANSACTION_HEADERS."""
+    first_names: dict[str, str] = {}
+    for name in names:
+        # Lower-casing keeps the length of any name that becomes one of these.
+        if len(name) in _TRANSACTION_NAME_LENGTHS:
+            first_names.setdefault(name.lower(), name)
+    return tuple(first_names[name] for name in TRANSACTION_HEADERS if name in first_names)
 
 
 def _flags(code: str, status: int, synthesized: bool) -> dict[str, bool]:
@@ -202,6 +210,8 @@ def _parse_errors(body: BodyParts, status: int) -> tuple[ParsedError, ...]:
 
 
 def _as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is UTC:
+        return moment
     if moment.utcoffset() is None:
         raise ValueError("received_at must be timezone-aware")
     return moment.astimezone(UTC)

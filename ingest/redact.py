@@ -11,6 +11,7 @@ from urllib.parse import unquote_plus
 import orjson
 
 from ingest.body import request_params
+from ingest.memo import memoised
 
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
@@ -37,12 +38,19 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
     Header names are matched case-insensitively; keys and their order are kept.
     """
-    return {
-        name: REDACTED
+    redacted = dict(headers)
+    for name in _secret_header_names(tuple(headers)):
+        redacted[name] = REDACTED
+    return redacted
+
+
+@memoised  # an integration sends the same header names record after record
+def _secret_header_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name in names
         if len(name) in _SECRET_HEADER_LENGTHS and name.lower() in SECRET_HEADERS
-        else value
-        for name, value in headers.items()
-    }
+    )
 
 
 def _may_hold_secret_params(params: Mapping[str, object]) -> bool:

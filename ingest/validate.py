@@ -8,6 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import orjson
 from msgspec import UNSET
@@ -15,6 +16,8 @@ from msgspec import UNSET
 from ingest.body import BodyParts
 
 RECORD_MAX_BYTES = 1_000_000
+STATUS_MIN = 100
+STATUS_MAX = 599
 CLIENT_ID_MAX_CHARS = 200
 URL_MAX_CHARS = 8192
 ACCOUNT_ID_MAX_CHARS = 200
@@ -36,6 +39,9 @@ FIELDS = frozenset(
 _METHOD = re.compile(rf"[A-Za-z]{{1,{METHOD_MAX_CHARS}}}")
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _AUTHORITY = re.compile(r"[^/?#]*")
+# An http(s) URL whose authority has no "@" and starts with an ASCII letter or digit: its host
+# is not empty, so the URL is acceptable without being taken apart (the common case).
+_PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9][^/?#@]*(?:[/?#]|\Z)")
 # Built once: an isinstance check builds a `X | Y` union each time it is written inline.
 _NUMBER = int | float
 _CONTAINER = dict | list
@@ -187,8 +193,8 @@ def _status(value: object) -> int:
     status = _required(value, "status", "the HTTP status code of the response")
     if isinstance(status, bool) or not isinstance(status, int):
         raise RecordError(f"status must be an integer HTTP status, got {_json_type(status)}")
-    if not 100 <= status <= 599:
-        raise RecordError(f"status must be between 100 and 599, got {status}")
+    if not STATUS_MIN <= status <= STATUS_MAX:
+        raise RecordError(f"status must be between {STATUS_MIN} and {STATUS_MAX}, got {status}")
     return status
 
 
@@ -201,8 +207,11 @@ def _body(value: object) -> object:
 
 def _is_acceptable_url(url: str) -> bool:
     """True for a path starting with "/" or an absolute http(s) URL with a host."""
-    if url.startswith("/"):
-        return True
+    return url.startswith("/") or _PLAIN_HTTP_URL.match(url) is not None or _has_http_host(url)
+
+
+def _has_http_host(url: str) -> bool:
+    """True for an absolute http(s) URL with a host (the scheme in any case)."""
     scheme, separator, rest = url.partition("://")
     if not separator or scheme.lower() not in ("http", "https"):
         return False
@@ -347,6 +356,54 @@ def record_from_fields(
         account_id=_account_id(account_id),
         client_id=_client_id(client_id),
     )
+
+
+def record_from_checked_fields(
+    status: int,
+    body: object,
+    url: str,
+    method: str | None,
+    occurred_at: str | None,
+    duration_ms: float | None,
+    headers: dict[str, str] | None,
+    account_id: str | None,
+    client_id: str | None,
+) -> Record:
+    """`record_from_fields` for values already of the types, within the ranges and of the
+    lengths the rules ask for (msgspec checks these while decoding, see `ingest.wire`), a
+    field absent as None: only the other rules are applied. RecordError when one fails; its
+    message need not be the first one `record_from_fields` would give."""
+    if not _is_acceptable_url(url):
+        raise RecordError("url must be an absolute http(s) URL with a host or a path")
+    return Record(
+        status=status,
+        body=body,
+        url=url,
+        method=_normal_method(method),
+        occurred_at=_checked_occurred_at(occurred_at),
+        duration_ms=duration_ms,
+        headers={} if headers is None else headers,
+        account_id=account_id or None,
+        client_id=client_id,
+    )
+
+
+# Few methods are ever sent; the bound keeps odd ones from filling memory.
+@lru_cache(maxsize=64)
+def _normal_method(method: str | None) -> str:
+    return _method(method)
+
+
+def _checked_occurred_at(text: str | None) -> datetime | None:
+    """`_occurred_at` of a string or None, sooner for the common time in UTC."""
+    if text is not None:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is UTC:
+            return moment
+    return _occurred_at(text)
 
 
 def validate_record(raw: object, check_storable: bool = True) -> Record:

@@ -20,20 +20,37 @@ these can occur in it:
   ``{`` bytes, those inside strings included, are no more than that (its other fields, when
   valid, are never nested).
 
-Within the gate every value is storable, so only the field rules remain, and they are
-`ingest.validate`'s own. A batch the gate does not clear, and a record the fast path cannot
-vouch for (an invalid one, say), go the decoded way, which stays the reference: the answer is
-the same either way, only slower. False alarms of the gate cost only time.
+Within the gate every value is storable, so only the field rules remain. msgspec checks
+those it can express while decoding (types, ranges, lengths: see `_Fields`), and
+`ingest.validate.record_from_checked_fields` the others. A batch the gate does not clear, and
+a record the fast path cannot vouch for (an invalid one, say), go the decoded way, which stays
+the reference: the answer is the same either way, only slower. False alarms of the gate cost
+only time.
+
+A batch of valid records, the common case, is decoded in one pass (`all_acceptable`,
+`read_all`); as soon as msgspec refuses one of its records, the batch is split into records
+(`records_of_cleared`), each read on its own (`is_acceptable`, `read_record`).
 """
 
 import re
+from typing import Annotated
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import Meta
 
 from ingest.body import BodyParts, params_of_request
-from ingest.validate import NESTING_MAX_LEVELS, RECORD_MAX_BYTES, Record, RecordError
-from ingest.validate import record_from_fields as validated
+from ingest.validate import (
+    ACCOUNT_ID_MAX_CHARS,
+    CLIENT_ID_MAX_CHARS,
+    NESTING_MAX_LEVELS,
+    RECORD_MAX_BYTES,
+    STATUS_MAX,
+    STATUS_MIN,
+    URL_MAX_CHARS,
+    Record,
+    RecordError,
+)
+from ingest.validate import record_from_checked_fields as validated
 
 # Re-serialising a record can make it longer than sent, numbers only: "1e15" becomes
 # "1000000000000000.0". A record this many times under RECORD_MAX_BYTES is within it.
@@ -55,6 +72,9 @@ _NUMBER_CHARS_MAX = 64  # longer runs of number characters are not looked into
 # Marks looked into before giving up (for the other path): so many, plus one per so many bytes.
 _MARKS_CHECKED_MIN = 16
 _BYTES_PER_MARK_CHECKED = 256
+# Backslashes looked at one by one before searching the rest of the text in one go.
+_BACKSLASHES_CHECKED_MIN = 16
+_BYTES_PER_BACKSLASH_CHECKED = 256
 _OBJECT = b"{"
 _BODY_KINDS = frozenset(
     (_OBJECT, b"[", b'"', b"n")
@@ -62,17 +82,19 @@ _BODY_KINDS = frozenset(
 
 
 class _Fields(msgspec.Struct, forbid_unknown_fields=True):
-    """An ingest record (see `ingest.validate.FIELDS`) with its body left as JSON text."""
+    """An ingest record (see `ingest.validate.FIELDS`) with its body left as JSON text, and
+    the rules of its other fields that msgspec can check (types, ranges, lengths) checked
+    while decoding; `ingest.validate.record_from_checked_fields` applies the others."""
 
-    status: object = UNSET
-    body: msgspec.Raw | UnsetType = UNSET
-    url: object = UNSET
-    method: object = UNSET
-    occurred_at: object = UNSET
-    duration_ms: object = UNSET
-    headers: object = UNSET
-    account_id: object = UNSET
-    id: object = UNSET
+    status: Annotated[int, Meta(ge=STATUS_MIN, le=STATUS_MAX)]
+    body: msgspec.Raw
+    url: Annotated[str, Meta(min_length=1, max_length=URL_MAX_CHARS)]
+    method: str | None = None
+    occurred_at: str | None = None
+    duration_ms: Annotated[float, Meta(ge=0)] | None = None
+    headers: dict[str, str] | None = None
+    account_id: Annotated[str, Meta(max_length=ACCOUNT_ID_MAX_CHARS)] | None = None
+    id: Annotated[str, Meta(min_length=1, max_length=CLIENT_ID_MAX_CHARS)] | None = None
 
 
 class _ObjectBody(msgspec.Struct):
@@ -85,6 +107,7 @@ class _ObjectBody(msgspec.Struct):
 
 
 _batch_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+_batch_fields_decoder = msgspec.json.Decoder(list[_Fields])
 _fields_decoder = msgspec.json.Decoder(_Fields)
 _object_body_decoder = msgspec.json.Decoder(_ObjectBody)
 
@@ -123,25 +146,76 @@ def _is_wide_number(raw: bytes, position: int) -> bool:
     return bool(_WIDE_NUMBER_PART.match(raw, position)) and _in_a_number(raw, position)
 
 
-def _is_clear(raw: bytes) -> bool:
+def is_clear(raw: bytes) -> bool:
     """Whether the gate lets the batch through (see the module docstring)."""
     if not raw.isascii():
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
             return False
-    return _UNSAFE_ESCAPE.search(raw) is None and not _has_wide_numbers(raw)
+    return not _has_unsafe_escapes(raw) and not _has_wide_numbers(raw)
+
+
+def _has_unsafe_escapes(raw: bytes) -> bool:
+    """Whether `_UNSAFE_ESCAPE` is in the text. Backslashes are rare in JSON text and found
+    with a memchr, so the pattern is tried at each of the first few only, and the rest of the
+    text is searched in one go."""
+    position = raw.find(b"\\")
+    for _ in range(_BACKSLASHES_CHECKED_MIN + len(raw) // _BYTES_PER_BACKSLASH_CHECKED):
+        if position == -1:
+            return False
+        if _UNSAFE_ESCAPE.match(raw, position):
+            return True
+        position = raw.find(b"\\", position + 1)
+    return position != -1 and _UNSAFE_ESCAPE.search(raw, position) is not None
 
 
 def batch_records(raw: bytes) -> list[msgspec.Raw] | None:
     """The records of a batch as raw JSON, or None when the batch must be decoded instead
     (the gate refused it, or it is not a valid JSON array)."""
-    if not _is_clear(raw):
-        return None
+    return records_of_cleared(raw) if is_clear(raw) else None
+
+
+def records_of_cleared(raw: bytes) -> list[msgspec.Raw] | None:
+    """`batch_records` of a batch the gate has cleared."""
     try:
         return _batch_decoder.decode(raw)
     except (msgspec.DecodeError, RecursionError):
         return None
+
+
+def _fields_of_cleared(raw: bytes) -> list[_Fields] | None:
+    """The fields of every record of a batch the gate has cleared; None when msgspec refuses
+    one of them (the batch must then be read record by record). Only for a batch of at most
+    RECORD_MAX_BYTES, so that no record needs its size checked."""
+    try:
+        return _batch_fields_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+
+
+def all_acceptable(raw: bytes) -> list[_Fields] | None:
+    """The fields of every record of a batch the gate has cleared, of at most RECORD_MAX_BYTES,
+    when this path can vouch for every one of them; else None (see `is_acceptable`)."""
+    batch = _fields_of_cleared(raw)
+    if batch is None or not all(map(_fields_are_acceptable, batch)):
+        return None
+    return batch
+
+
+def read_all(raw: bytes) -> list[Record] | None:
+    """Every record of a batch the gate has cleared, of at most RECORD_MAX_BYTES, as
+    `read_record` reads it; None when this path cannot vouch for every one of them."""
+    batch = _fields_of_cleared(raw)
+    if batch is None:
+        return None
+    records = []
+    for fields in batch:
+        record = _read(fields)
+        if record is None:
+            return None
+        records.append(record)
+    return records
 
 
 def _body_parts(text: bytes) -> BodyParts:
@@ -162,19 +236,17 @@ def _fields(record: msgspec.Raw, check_size: bool) -> _Fields | None:
         return None
     try:
         return _fields_decoder.decode(record)
-    except (msgspec.DecodeError, RecursionError):  # not an object, or an unknown field
+    except (msgspec.DecodeError, RecursionError):  # not an object, or a rule msgspec checks
         return None
 
 
-def _body_text(fields: _Fields) -> bytes | None:
+def _body_text(body: msgspec.Raw) -> bytes | None:
     """The body's JSON text when the body is one a record may hold (an object, array, string
     or null) nested no deeper than may be stored; else None.
 
     Only the body needs its nesting checked: any other field holds a scalar or, for
-    headers, an object of strings, when the record is valid."""
-    if fields.body is UNSET:
-        return None
-    text = bytes(fields.body)
+    headers, an object of strings, as msgspec checked."""
+    text = bytes(body)
     if text[:1] not in _BODY_KINDS:
         return None
     if text.count(b"[") + text.count(b"{") > NESTING_MAX_LEVELS:
@@ -199,14 +271,23 @@ def _validated(fields: _Fields, body: object) -> Record | None:
         return None
 
 
+def _fields_are_acceptable(fields: _Fields) -> bool:
+    # Judging the record needs only the kind of its body, which `_body_text` checks.
+    return _body_text(fields.body) is not None and _validated(fields, None) is not None
+
+
+def _read(fields: _Fields) -> Record | None:
+    body_text = _body_text(fields.body)
+    if body_text is None:
+        return None
+    return _validated(fields, _body_parts(body_text))
+
+
 def is_acceptable(record: msgspec.Raw, check_size: bool) -> bool:
     """Whether one record of `batch_records` is valid; False when this path cannot vouch for
     it (it may still be valid): `ingest.validate` must judge it decoded."""
     fields = _fields(record, check_size)
-    if fields is None or _body_text(fields) is None:
-        return False
-    # Judging the record needs only the kind of its body, which `_body_text` checked.
-    return _validated(fields, None) is not None
+    return fields is not None and _fields_are_acceptable(fields)
 
 
 def read_record(record: msgspec.Raw, check_size: bool) -> Record | None:
@@ -216,7 +297,4 @@ def read_record(record: msgspec.Raw, check_size: bool) -> Record | None:
     `check_size`, as for `is_acceptable`: a record that could be over RECORD_MAX_BYTES was
     judged decoded, and is read decoded, so that what is stored is what was measured."""
     fields = _fields(record, check_size)
-    body_text = None if fields is None else _body_text(fields)
-    if body_text is None:
-        return None
-    return _validated(fields, _body_parts(body_text))
+    return None if fields is None else _read(fields)

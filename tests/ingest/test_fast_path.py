@@ -35,6 +35,7 @@ def comparable(envelope: ParsedEnvelope) -> dict:
     by what it decodes to."""
     fields = {name: getattr(envelope, name) for name in ParsedEnvelope.__dataclass_fields__}
     return fields | {
+        "occurred_at": envelope.occurred_at.isoformat(),
         "body_json": orjson.loads(fields["body_json"]),
         "headers": list(envelope.headers.items()),
         "request_params": list(envelope.request_params.items()),
@@ -209,6 +210,168 @@ def test_a_realistic_batch_is_read_from_the_text():
     assert_same_answers(raw)
 
 
+# --- whole batches read at once, msgspec checking the field rules it can --------------------
+
+# Values on either side of each rule msgspec checks while decoding, and of the rules left to
+# `ingest.validate.record_from_checked_fields`; a record gets one or two of them.
+EDGE_STRINGS = ["", "a", "é", "😀", "x" * 200, "😀" * 200, "x" * 201, "😀" * 201]
+EDGE_VALUES = [None, True, False, 0, -0.0, 1.5, "200", [], {}, [1], {"a": 1}, *EDGE_STRINGS]
+EDGES = {
+    "status": [100, 200, 599, 99, 600, 200.0, -1, 404],
+    "url": [
+        "/",
+        "/12/accounts/a%20b",
+        "HTTPS://ads-api.x.com/12",
+        "https://u@h/x",
+        "https://u@/x",
+        "https://:80/x",
+        "https://[::1]/x",
+        "http://h:p@h2:80?q#f",
+        "https:///x",
+        "ftp://h/x",
+        "ads-api.x.com/12",
+        "/" + "a" * 8191,
+        "/" + "a" * 8192,
+    ],
+    "method": ["get", "POST", "Delete", "GET\n", "G3T", "ÉT", "a" * 16, "a" * 17],
+    "occurred_at": [
+        "2026-11-20T05:00:00Z",
+        "2026-11-20T05:00:00.123Z",
+        "2026-11-20T05:00:00.1234567Z",
+        "2026-11-20t05:00:00z",
+        "2026-11-20 05:00:00+00:00",
+        "2026-11-20T05:00:00-00:00",
+        "2026-11-20T05:00:00+05:30",
+        "2026-11-20T05:00:00+01:00:30",
+        "2026-11-20T05:00:00",
+        "2026-11-20",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "20261120T050000Z",
+    ],
+    "duration_ms": [0, -0.5, -1, 123456789012345678, 1e300],
+    "headers": [{"a": "1"}, {"a": 1}, {"a": None}],
+    "account_id": [],
+    "id": [],
+}
+EDGE_CHANGES = [(name, value) for name, values in EDGES.items() for value in values] + [
+    (name, value) for name in EDGES for value in EDGE_VALUES
+]
+edge_records = st.builds(
+    lambda body, changes, headers: record(body=body) | dict(changes) | headers,
+    bodies,
+    st.lists(st.sampled_from(EDGE_CHANGES), max_size=2),
+    st.just({}) | st.fixed_dictionaries({"headers": st.dictionaries(hostile_text, hostile_text)}),
+)
+
+
+def read_by_reference(raw: bytes) -> list:
+    """Each record of the batch validated the decoded way: a Record, or its rejection."""
+    read = []
+    for record in orjson.loads(raw):
+        try:
+            read.append(validate_record(record))
+        except RecordError as exc:
+            read.append(str(exc))
+    return read
+
+
+def comparable_record(record) -> dict:
+    """The record's fields, its body as what parsing reads of it."""
+    fields = {name: getattr(record, name) for name in record.__dataclass_fields__}
+    # Aware times compare equal across time zones: their text tells them apart.
+    moment = record.occurred_at
+    return fields | {
+        "headers": list(record.headers.items()),
+        "body": None,
+        "occurred_at": None if moment is None else moment.isoformat(),
+    }
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(edge_records, min_size=1, max_size=3), st.booleans(), st.booleans())
+def test_a_batch_read_at_once_is_read_as_the_decoded_path_reads_it(batch, ensure_ascii, spaced):
+    raw = as_json(batch, ensure_ascii, spaced)
+    assert_same_answers(raw)
+    if wire.batch_records(raw) is None:
+        return
+    read = wire.read_all(raw)
+    assert (wire.all_acceptable(raw) is None) == (read is None)
+    if read is None:
+        return
+    expected = read_by_reference(raw)
+    assert not any(isinstance(item, str) for item in expected)
+    assert [comparable_record(record) for record in read] == [
+        comparable_record(record) for record in expected
+    ]
+    envelopes = [comparable(parse_record(record, RECEIVED_AT)) for record in read]
+    assert envelopes == [comparable(parse_record(record, RECEIVED_AT)) for record in expected]
+
+
+def test_a_batch_of_valid_records_is_read_at_once():
+    batch = [
+        make_record(status=400, errors=[error("INVALID_PARAMETER", "start_time")]),
+        make_record(headers={"x-transaction-id": "3e1234"}, method="post", duration_ms=0),
+        make_record(status=404, account=None, id="client-1", occurred_at=RECEIVED_AT),
+        record(body=None, account_id="", occurred_at="2026-11-20T05:00:00+05:30"),
+        record(body="text", url="HTTP://u:p@h/x"),
+    ]
+    raw = orjson.dumps(batch)
+    assert wire.all_acceptable(raw) is not None
+    read = wire.read_all(raw)
+    assert [comparable_record(item) for item in read] == [
+        comparable_record(item) for item in read_by_reference(raw)
+    ]
+    assert [item.method for item in read] == ["GET", "POST", "GET", "GET", "GET"]
+    assert read[3].account_id is None
+    assert read[3].occurred_at == datetime(2026, 11, 19, 23, 30, tzinfo=UTC)
+    assert_same_answers(raw)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"status": True},
+        {"status": 200.0},
+        {"status": 99},
+        {"status": 600},
+        {"url": ""},
+        {"url": "/" + "a" * 8192},
+        {"url": "https://u@/x"},
+        {"method": "GET\n"},
+        {"method": "a" * 17},
+        {"occurred_at": "2026-11-20t05:00:00z"},
+        {"occurred_at": "2026-11-20T05:00:00"},
+        {"duration_ms": -0.5},
+        {"headers": {"a": 1}},
+        {"account_id": "x" * 201},
+        {"id": ""},
+        {"id": "x" * 201},
+        {"body": 5},
+        {"extra": 1},
+    ],
+)
+def test_one_invalid_record_sends_its_batch_record_by_record(odd):
+    raw = orjson.dumps([record(), record() | odd])
+    assert wire.batch_records(raw) is not None
+    assert wire.all_acceptable(raw) is None and wire.read_all(raw) is None
+    assert [item["index"] for item in judge_batch(raw).rejected] == [1]
+    assert_same_answers(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'[{"status": 200, "url": "/", "body": {"a": 1}, "body": null}]',
+        b'[{"status": "x", "status": 200, "url": "/", "body": null}]',
+        b'[{"status": 200, "url": "/", "body": null, "id": "a", "id": null}]',
+        b"[]",
+    ],
+)
+def test_repeated_fields_read_at_once_count_as_decoded(raw):
+    assert_same_answers(raw)
+
+
 # --- the gate, one condition at a time ---------------------------------------------------------
 
 
@@ -253,6 +416,18 @@ def test_the_gate_lets_through_what_only_looks_risky(body_text):
     records = wire.batch_records(raw)
     assert records is not None and wire.read_record(records[0], check_size=False) is not None
     assert_same_answers(raw)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.sampled_from([b"\\", b"\\u", b"\\\\", b"u", b"0000", b"00", b"d8", b"DF", b"x" * 100]),
+        max_size=80,
+    )
+)
+def test_unsafe_escapes_are_found_as_a_search_would(parts):
+    for raw in (b"".join(parts), b'"\\n"' * 20 + b"".join(parts)):  # past the first few too
+        assert wire._has_unsafe_escapes(raw) == (wire._UNSAFE_ESCAPE.search(raw) is not None)
 
 
 @pytest.mark.parametrize("raw", [b'[{"status": 200, "body": "\xff"}]', b'["\xed\xa0\x80"]'])

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.catalog import CATALOG
+from ingest.memo import MEMO_MAX_CHARS
 from ingest.parse import (
     CODE_KEY_MAX_CHARS,
     PARAMETER_KEY_MAX_CHARS,
@@ -507,3 +508,9 @@ def test_transaction_id_is_the_first_non_empty_value_of_the_first_names_of_any_c
         first_values.setdefault(name.lower(), value)
     expected = first_values.get("x-transaction-id") or first_values.get("x-transaction") or None
     assert _transaction_id(headers) == expected
+
+
+def test_transaction_id_among_long_header_names():
+    """Long lists of names are not cached, and still looked at."""
+    headers = {"x" * MEMO_MAX_CHARS: "a", "X-Transaction": "t2"}
+    assert _transaction_id(headers) == "t2"

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.memo import MEMO_MAX_CHARS
 from ingest.redact import (
     REDACTED,
     SECRET_HEADERS,
@@ -153,3 +154,9 @@ def test_redact_headers_answers_as_a_look_at_every_name(headers):
         for name, value in headers.items()
     }
     assert redact_headers(headers) == expected
+
+
+def test_headers_with_long_names_are_redacted_too():
+    """Long lists of names are not cached, and still looked at."""
+    headers = {"x" * MEMO_MAX_CHARS: "a", "Cookie": "secret"}
+    assert redact_headers(headers) == {"x" * MEMO_MAX_CHARS: "a", "Cookie": REDACTED}

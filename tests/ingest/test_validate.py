@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.validate import (
+    _PLAIN_HTTP_URL,
     ACCOUNT_ID_MAX_CHARS,
     CLIENT_ID_MAX_CHARS,
     FIELDS,
@@ -15,6 +16,8 @@ from ingest.validate import (
     URL_MAX_CHARS,
     Record,
     RecordError,
+    _has_http_host,
+    _is_acceptable_url,
     check_record_size,
     validate_record,
 )
@@ -170,6 +173,19 @@ def test_url_must_be_absolute_http_with_a_host_or_a_path(url):
     assert rejection(record(url=url)).startswith(
         "url must be an absolute http(s) URL with a host or a path starting with '/'"
     )
+
+
+@settings(max_examples=500)
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://", "hTtPs://", "ftp://", "", "/"]),
+    st.text(alphabet="hHtTpPsSaZ09:/?#@[]%.-_ \u00e9", max_size=12),
+)
+def test_urls_taken_as_plain_have_a_host(prefix, rest):
+    """The shortcut for the common URL never accepts one the full rule refuses."""
+    url = prefix + rest
+    if _PLAIN_HTTP_URL.match(url):
+        assert _has_http_host(url)
+    assert _is_acceptable_url(url) == (url.startswith("/") or _has_http_host(url))
 
 
 # --- method ------------------------------------------------------------------------------------
