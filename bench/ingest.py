@@ -15,7 +15,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import cpu
 import orjson
 
 # common is imported before any ingest module: it puts the repository root on sys.path ahead
@@ -43,6 +45,7 @@ INGEST_PATH = "/api/v1/ingest"
 RECORDS_SPREAD = timedelta(hours=1)  # live traffic: occurred_at within the last hour
 POLL_INTERVAL_S = 0.2
 STALL_TIMEOUT_S = 120  # give up when the stored count has not moved for this long
+RUN_DATA_DIR = Path(__file__).resolve().parent.parent / ".data" / "run"  # make up's services
 
 
 def parse_args() -> argparse.Namespace:
@@ -124,6 +127,7 @@ def end_to_end(url: str, records: list[dict], batch_size: int, concurrency: int)
         f"end to end: {len(records)} envelopes ({record_bytes:.0f} bytes each on average) in "
         f"{len(batches)} batches of {batch_size}, {concurrency} client threads"
     )
+    cpu_before = cpu.snapshot(RUN_DATA_DIR)
     started = time.perf_counter()
     send_all(url, token, batches, concurrency)
     http_s = time.perf_counter() - started
@@ -135,6 +139,7 @@ def end_to_end(url: str, records: list[dict], batch_size: int, concurrency: int)
     elapsed_s = time.perf_counter() - started
     rate = len(records) / elapsed_s
     print(f"  stored and queryable in {elapsed_s:.1f} s = {rate:,.0f} envelopes/s")
+    print("  " + cpu.per_envelope_report(cpu_before, cpu.snapshot(RUN_DATA_DIR), len(records)))
     return rate
 
 
@@ -203,9 +208,9 @@ def naive_orm(records: list[dict]) -> float:
     truncate_ingest_tables()
     received_at = datetime.now(UTC)
     started = time.perf_counter()
-    for index, record in enumerate(tqdm(records, desc="ORM save()", unit="env")):
+    for record in tqdm(records, desc="ORM save()", unit="env"):
         parsed = parse(record, received_at)
-        row = _envelope_row(f"orm:{index}", parsed, received_at)
+        row = _envelope_row(parsed, received_at)
         envelope = Envelope(**dict(zip(ENVELOPE_COLUMNS, row, strict=True)))
         envelope.save()
         for error_row in _error_rows(envelope.id, parsed):
