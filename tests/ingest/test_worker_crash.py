@@ -40,6 +40,9 @@ def scalar(sql: str) -> int:
 
 
 def test_sigkill_mid_ingest_loses_and_duplicates_nothing(api_client, make_worker):
+    # Ready before the first batch is queued: a worker that took batches while it started
+    # could store them all before the test sees one in flight.
+    doomed = make_worker("doomed-worker")
     for number in range(BATCHES):
         answer = api_client.post(
             "/api/v1/ingest", data=orjson.dumps(batch(number)), content_type="application/json"
@@ -47,7 +50,6 @@ def test_sigkill_mid_ingest_loses_and_duplicates_nothing(api_client, make_worker
         assert answer.json()["accepted"] == RECORDS_PER_BATCH
     total = BATCHES * RECORDS_PER_BATCH
 
-    doomed = make_worker("doomed-worker")
     wait_for(lambda: Envelope.objects.exists() and in_flight() > 0, what="a batch in flight")
     doomed.kill()
     stored_at_kill = Envelope.objects.count()
