@@ -7,14 +7,20 @@ sums them, and upserts the hourly rows and the daily rows derived from them.
 
 Folding many batches at once upserts far fewer rows than one upsert per batch would: the
 same (hour, account, endpoint, status) recurs across batches. Workers fold at most every
-ROLLUP_FOLD_SECONDS between them. Every read of the rollups folds first, in its own
-transaction (`folded_rollups`), so aggregates hold every batch committed before the read.
+ROLLUP_FOLD_SECONDS between them.
+
+Readers neither fold nor wait for a fold (`rollup_snapshot`): in one snapshot, a batch is
+either folded (in the rollups) or queued, and a queued row names the hours it touches, which
+the reader then counts from raw rows. Retention, which deletes rollup rows, folds first under
+the fold lock (`folded_rollups`).
 """
 
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 import orjson
@@ -37,7 +43,10 @@ from ingest.rollups import (
 
 logger = logging.getLogger(__name__)
 
-QUEUE_SQL = "INSERT INTO ingest_pendingrollup (counts) VALUES (%s)"
+QUEUE_SQL = "INSERT INTO ingest_pendingrollup (counts, hours) VALUES (%s, %s)"
+UNFOLDED_HOURS_SQL = "SELECT DISTINCT hour FROM ingest_pendingrollup, unnest(hours) AS hour"
+# Rows queued before hours were recorded (or by a worker of an older version): read whole.
+UNLABELLED_SQL = "SELECT counts FROM ingest_pendingrollup WHERE hours IS NULL"
 # One fold (or reader) at a time. A table of its own, with no rows: a table lock can be taken
 # before a transaction's snapshot, which an advisory lock (a SELECT) cannot.
 FOLD_LOCK_SQL = "LOCK TABLE ingest_foldlock IN EXCLUSIVE MODE"
@@ -132,20 +141,63 @@ def upsert_rollups(cursor, hourly: Rollups) -> None:
 
 
 def queue_rollups(cursor, envelopes: Sequence[ParsedEnvelope]) -> None:
-    """Queue the rollup rows of newly stored envelopes, in the storing transaction."""
+    """Queue the rollup rows of newly stored envelopes, and the hours they touch, in the
+    storing transaction."""
     if envelopes:
-        cursor.execute(QUEUE_SQL, [encode_rollups(hourly_rollups(envelopes))])
+        rollups = hourly_rollups(envelopes)
+        hours = sorted({key[0] for key in rollups.requests})
+        cursor.execute(QUEUE_SQL, [encode_rollups(rollups), hours])
+
+
+# The unfolded hours of the read snapshot this context is in, if any.
+_snapshot_unfolded: ContextVar[frozenset[datetime] | None] = ContextVar(
+    "snapshot_unfolded", default=None
+)
+
+
+@contextmanager
+def rollup_snapshot() -> Iterator[frozenset[datetime]]:
+    """A transaction in which raw rows and rollups are read in one snapshot, without folding
+    or waiting for a fold. Yields the hours that batches still queued touch: their rollups
+    are incomplete in this snapshot, so they must be counted from raw rows. Every batch
+    committed before the snapshot is counted once; none committed after it.
+
+    Nested in another rollup_snapshot, it is that one. Nested in another transaction, it
+    reads in that transaction, at its isolation level."""
+    unfolded = _snapshot_unfolded.get()
+    if unfolded is not None and connection.in_atomic_block:
+        yield unfolded
+        return
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        if outermost:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        unfolded = _unfolded_hours(cursor)
+        token = _snapshot_unfolded.set(unfolded)
+        try:
+            yield unfolded
+        finally:
+            _snapshot_unfolded.reset(token)
+
+
+def _unfolded_hours(cursor) -> frozenset[datetime]:
+    cursor.execute(UNFOLDED_HOURS_SQL)
+    hours = {hour for (hour,) in cursor.fetchall()}
+    cursor.execute(UNLABELLED_SQL)
+    for (counts,) in cursor.fetchall():
+        hours.update(key[0] for key in decode_rollups(bytes(counts)).requests)
+    return frozenset(hours)
 
 
 @contextmanager
 def folded_rollups() -> Iterator[int]:
-    """A transaction in which the rollups hold every batch committed before it began, and
-    every read sees one snapshot: a batch committed meanwhile is in neither the raw rows nor
-    the rollups read here. Yields how many batches were folded.
+    """A transaction that holds the fold lock, in which the rollups hold every batch
+    committed before it began: for writers of the rollup tables, such as retention. Yields
+    how many batches were folded.
 
     The snapshot is taken after the fold lock is granted (LOCK TABLE takes none), so a fold
-    that ran meanwhile is seen whole. Readers therefore take turns with each other and with
-    folds, for the time of their reads."""
+    that ran meanwhile is seen whole."""
     outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor

@@ -86,6 +86,9 @@ class StoredBatch(models.Model):
     batch_id = models.TextField(primary_key=True)
     stored_at = models.DateTimeField()
 
+    class Meta:
+        indexes = [models.Index(fields=["stored_at"], name="storedbatch_stored_at_idx")]
+
     def __str__(self) -> str:
         return self.batch_id
 
@@ -188,6 +191,11 @@ class PendingRollup(models.Model):
     the rollup tables (in the transaction that deletes this row)."""
 
     counts = models.BinaryField()
+    hours = ArrayField(
+        models.DateTimeField(),
+        null=True,
+        help_text="The hours these rows touch: readers count them from raw rows until folded.",
+    )
 
     def __str__(self) -> str:
         return f"pending rollup {self.pk}"

@@ -29,28 +29,39 @@ def retention_cutoff(now: datetime, days: int) -> datetime:
     return day_start(now - timedelta(days=days))
 
 
-def purge_before(cutoff: datetime) -> int:
-    """Delete envelopes, errors and rollup rows older than `cutoff`; returns envelopes deleted."""
+DELETE_ENVELOPES_SQL = (
+    "WITH doomed AS (SELECT id FROM ingest_envelope WHERE occurred_at < %s LIMIT %s) "
+    ", gone_errors AS (DELETE FROM ingest_error WHERE envelope_id IN (SELECT id FROM doomed)) "
+    "DELETE FROM ingest_envelope WHERE id IN (SELECT id FROM doomed)"
+)
+# Batches stored so long ago are never delivered again.
+DELETE_BATCH_IDS_SQL = (
+    "DELETE FROM ingest_storedbatch WHERE batch_id IN "
+    "(SELECT batch_id FROM ingest_storedbatch WHERE stored_at < %s LIMIT %s)"
+)
+
+
+def _delete_in_chunks(sql: str, cutoff: datetime) -> int:
+    """Run a DELETE of at most DELETE_CHUNK_ROWS rows, each in its own transaction, until it
+    deletes fewer; returns the rows deleted."""
     deleted = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "WITH doomed AS (SELECT id FROM ingest_envelope WHERE occurred_at < %s LIMIT %s) "
-                ", gone_errors AS (DELETE FROM ingest_error WHERE envelope_id IN "
-                "(SELECT id FROM doomed)) "
-                "DELETE FROM ingest_envelope WHERE id IN (SELECT id FROM doomed)",
-                [cutoff, DELETE_CHUNK_ROWS],
-            )
+            cursor.execute(sql, [cutoff, DELETE_CHUNK_ROWS])
             deleted += cursor.rowcount
             if cursor.rowcount < DELETE_CHUNK_ROWS:
-                break
+                return deleted
+
+
+def purge_before(cutoff: datetime) -> int:
+    """Delete envelopes, errors and rollup rows older than `cutoff`; returns envelopes deleted."""
+    deleted = _delete_in_chunks(DELETE_ENVELOPES_SQL, cutoff)
     # Folded first, with the fold lock held: queued counts of deleted envelopes must not
     # arrive later, and no fold may write the rows being deleted.
     with folded_rollups(), connection.cursor() as cursor:
         for table in ROLLUP_TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE bucket < %s", [cutoff])
-        # Batches stored so long ago are never delivered again.
-        cursor.execute("DELETE FROM ingest_storedbatch WHERE stored_at < %s", [cutoff])
+    _delete_in_chunks(DELETE_BATCH_IDS_SQL, cutoff)
     return deleted
 
 

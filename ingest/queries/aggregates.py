@@ -12,12 +12,12 @@ come from raw rows; whole hours and days from rollups, when the rollups can answ
   whole range is read from raw rows (slower, still exact).
 """
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ingest.filters import DIMENSIONS, ERROR_DIMENSIONS, Filters
-from ingest.fold import folded_rollups
+from ingest.fold import rollup_snapshot
 from ingest.queries.sql import fetch_all, filter_conditions
 from ingest.segments import DAILY, HOURLY, RAW, Segment, plan_segments
 
@@ -127,20 +127,12 @@ def _source(segment: Segment, filters: Filters, by: Sequence[str], failed_only: 
     return Source(table, "bucket", distinct, distinct, "sum(errors)")
 
 
-def _segments(filters: Filters, by: Sequence[str], finest: str) -> list[Segment]:
+def _segments(
+    filters: Filters, by: Sequence[str], finest: str, unfolded: Set[datetime]
+) -> list[Segment]:
     if _error_dimensions(filters, by) and _distinct_column(filters, by) is None:
         return [Segment(RAW, filters.since, filters.until)]
-    return plan_segments(filters.since, filters.until, finest)
-
-
-def _read_segments(sql: str, params: list, segments: Sequence[Segment]) -> list[tuple]:
-    """Run a read of `segments`. When some come from rollups, the batches stored so far are
-    folded into them first, and the read shares the fold's snapshot, so that raw rows and
-    rollups agree."""
-    if not any(segment.source != RAW for segment in segments):
-        return fetch_all(sql, params)
-    with folded_rollups():
-        return fetch_all(sql, params)
+    return plan_segments(filters.since, filters.until, finest, unfolded)
 
 
 def _key_columns(by: Sequence[str], interval: str | None, source: Source) -> list[str]:
@@ -175,24 +167,23 @@ def grouped_counts(
     Keys are tuples in the order of `by`, the bucket start last. `failed_only` keeps the
     groups that have failed requests."""
     finest = HOURLY if interval == "hour" else DAILY
-    params: list = []
-    parts = []
-    segments = _segments(filters, by, finest)
-    for segment in segments:
-        source = _source(segment, filters, by, failed_only)
-        keys = _key_columns(by, interval, source)
-        parts.append(_segment_sql(segment, source, filters, keys, params))
-    if not parts:
-        return []
     width = len(by) + (1 if interval else 0) or 1
     key_names = ", ".join(f"k{index}" for index in range(width))
     having = "HAVING sum(failed_requests) > 0" if failed_only else ""
-    rows = _read_segments(
-        f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
-        f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names} {having}",
-        params,
-        segments,
-    )
+    with rollup_snapshot() as unfolded:
+        params: list = []
+        parts = []
+        for segment in _segments(filters, by, finest, unfolded):
+            source = _source(segment, filters, by, failed_only)
+            keys = _key_columns(by, interval, source)
+            parts.append(_segment_sql(segment, source, filters, keys, params))
+        if not parts:
+            return []
+        rows = fetch_all(
+            f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
+            f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names} {having}",
+            params,
+        )
     return [
         (tuple(row[:width]), Counts(*(int(value or 0) for value in row[width:]))) for row in rows
     ]
@@ -205,29 +196,24 @@ def windowed_counts(
 
     The filters' own since/until are ignored; alerts use this to read a window and its
     baseline windows at once."""
-    params: list = []
-    parts = []
-    planned = [
-        (index, window, segment)
-        for index, window in enumerate(
-            Filters(start, end, filters.values) for start, end in windows
-        )
-        for segment in _segments(window, by, DAILY)
-    ]
-    for index, window, segment in planned:
-        source = _source(segment, window, by, failed_only=False)
-        keys = [str(index), *(source.key_column(name) for name in by)]
-        parts.append(_segment_sql(segment, source, window, keys, params))
     result: list[dict[tuple, Counts]] = [{} for _ in windows]
-    if not parts:
-        return result
     key_names = ", ".join(f"k{index}" for index in range(len(by) + 1))
-    rows = _read_segments(
-        f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
-        f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names}",
-        params,
-        [segment for _, _, segment in planned],
-    )
+    with rollup_snapshot() as unfolded:
+        params: list = []
+        parts = []
+        for index, (start, end) in enumerate(windows):
+            window = Filters(start, end, filters.values)
+            for segment in _segments(window, by, DAILY, unfolded):
+                source = _source(segment, window, by, failed_only=False)
+                keys = [str(index), *(source.key_column(name) for name in by)]
+                parts.append(_segment_sql(segment, source, window, keys, params))
+        if not parts:
+            return result
+        rows = fetch_all(
+            f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
+            f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names}",
+            params,
+        )
     for row in rows:
         key, values = tuple(row[1 : len(by) + 1]), row[len(by) + 1 :]
         result[int(row[0])][key] = Counts(*(int(value or 0) for value in values))
@@ -241,14 +227,17 @@ def totals(filters: Filters) -> Counts:
 
 
 def summary(filters: Filters, group_by: str) -> dict:
-    """Totals, and the failed requests grouped by one dimension, most errors first."""
-    rows = grouped_counts(filters, (group_by,), failed_only=True)
+    """Totals, and the failed requests grouped by one dimension, most errors first, read in
+    one snapshot."""
+    with rollup_snapshot():
+        rows = grouped_counts(filters, (group_by,), failed_only=True)
+        counted = totals(filters)
     rows.sort(key=lambda row: (-row[1].errors, -row[1].failed_requests, str(row[0])))
     groups = [
         {"key": key, "errors": counts.errors, "failed_requests": counts.failed_requests}
         for (key,), counts in rows
     ]
-    return {"totals": totals(filters).as_dict(), "groups": groups}
+    return {"totals": counted.as_dict(), "groups": groups}
 
 
 def bucket_starts(since: datetime, until: datetime, interval: str) -> list[datetime]:

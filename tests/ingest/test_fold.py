@@ -1,5 +1,5 @@
-"""Stored batches reach the rollup tables through the fold: each exactly once, and before
-any read of the rollups, in the read's own snapshot."""
+"""Stored batches reach the rollup tables through the fold, each exactly once; reads count
+every batch committed before their snapshot once, folded or not, without waiting for folds."""
 
 import threading
 import time
@@ -11,7 +11,12 @@ from helpers import error, make_record, store_records, truncate_ingest_tables
 
 from ingest import fold
 from ingest.filters import Filters
-from ingest.fold import FOLD_LOCK_SQL, fold_pending_rollups, fold_unless_locked, folded_rollups
+from ingest.fold import (
+    FOLD_LOCK_SQL,
+    fold_pending_rollups,
+    fold_unless_locked,
+    rollup_snapshot,
+)
 from ingest.queries.aggregates import totals
 from ingest.queue import FOLD_TURN_KEY, claim_fold_turn, redis_client
 
@@ -71,15 +76,24 @@ def test_a_backlog_is_folded_in_steps_of_bounded_size(monkeypatch):
     assert table_sum("SELECT sum(errors) FROM ingest_hourlyerrorrollup") == 5
 
 
+WHOLE_DAY = Filters(datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC))
+
+
+def counted(filters: Filters = WHOLE_DAY) -> tuple[int, int, int]:
+    counts = totals(filters)
+    return counts.requests, counts.failed_requests, counts.errors
+
+
 @pytest.mark.django_db(transaction=True)
-def test_reading_rollups_folds_what_is_queued_first():
-    store_records(failing(3))
-    whole_day = Filters(datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC))
+def test_a_read_counts_queued_batches_without_folding_them():
+    store_records(failing(2))
+    fold_pending_rollups()
+    store_records(failing(3))  # same hour: its rollup rows hold 2 of the 5
 
-    counts = totals(whole_day)
-
-    assert (counts.requests, counts.failed_requests, counts.errors) == (3, 3, 3)
-    assert pending() == 0
+    assert counted() == (5, 5, 5)
+    assert pending() == 1, "reads do not fold"
+    fold_pending_rollups()
+    assert counted() == (5, 5, 5)
 
 
 def in_thread(work) -> threading.Thread:
@@ -95,7 +109,7 @@ def in_thread(work) -> threading.Thread:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_fold_gives_way_to_a_lock_holder_and_a_reader_waits_for_it():
+def test_a_worker_fold_gives_way_to_a_lock_holder_and_a_full_fold_waits_for_it():
     store_records(failing(1))
     holding, release = threading.Event(), threading.Event()
 
@@ -111,13 +125,37 @@ def test_a_worker_fold_gives_way_to_a_lock_holder_and_a_reader_waits_for_it():
     assert pending() == 1
 
     waited = []
-    reader = in_thread(lambda: waited.append(fold_pending_rollups()))
-    reader.join(0.5)
-    assert reader.is_alive(), "a reader's fold waits for the running one"
+    folder = in_thread(lambda: waited.append(fold_pending_rollups()))
+    folder.join(0.5)
+    assert folder.is_alive(), "a full fold waits for the running one"
     release.set()
     holder.join()
-    reader.join(10)
+    folder.join(10)
     assert waited == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_does_not_wait_for_a_fold_in_progress():
+    store_records(failing(2))
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(FOLD_LOCK_SQL)
+            holding.set()
+            release.wait(10)
+
+    holder = in_thread(hold_the_lock)
+    assert holding.wait(10)
+    try:
+        read = []
+        reader = in_thread(lambda: read.append(counted()))
+        reader.join(5)
+        assert not reader.is_alive(), "the read waited for the fold lock"
+        assert read == [(2, 2, 2)]
+    finally:
+        release.set()
+        holder.join()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -134,7 +172,7 @@ def test_a_batch_committed_during_a_read_is_in_neither_its_raw_rows_nor_its_roll
     seen = []
 
     def read_while_a_batch_is_stored():
-        with folded_rollups():
+        with rollup_snapshot():
             in_snapshot.set()
             stored.wait(10)
             seen.append(totals(window).requests)
@@ -157,3 +195,28 @@ def test_one_worker_a_turn_folds_per_interval():
 
     assert turns == [True, False, False]
     assert claim_fold_turn(0.3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fold_committed_during_a_read_neither_loses_nor_doubles_a_batch():
+    """Before the fold, the read's snapshot holds the batch as queued; the fold moves it into
+    the rollups, which that snapshot does not see."""
+    store_records(failing(3))
+    in_snapshot, folded = threading.Event(), threading.Event()
+    seen = []
+
+    def read_while_folding():
+        with rollup_snapshot():
+            seen.append(counted())
+            in_snapshot.set()
+            folded.wait(10)
+            seen.append(counted())
+
+    reader = in_thread(read_while_folding)
+    assert in_snapshot.wait(10)
+    assert fold_pending_rollups() == 1
+    folded.set()
+    reader.join(10)
+
+    assert seen == [(3, 3, 3), (3, 3, 3)]
+    assert counted() == (3, 3, 3)
