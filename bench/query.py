@@ -13,6 +13,7 @@ import multiprocessing
 import queue
 import random
 import sys
+import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,8 @@ TIMESERIES_PATH = "/api/v1/errors/timeseries"
 REQUESTS_PATH = "/api/v1/requests"
 GROUP_BYS = ("code", "http_status", "account", "parameter", "endpoint")
 MS_PER_S = 1_000
+READER_THREADS = (1, 3)  # 3 = the web processes `make up` runs
+READER_CALLS = 30  # per thread
 PROGRESS_POLL_S = 5
 
 
@@ -239,6 +242,36 @@ def print_table(results: list[tuple[ApiCall, str, list]]) -> None:
         print(f"{call.label:50s} {window:>6s} {p50:8.1f} {p95:8.1f}")
 
 
+def concurrent_readers(url: str, token: str, until: datetime) -> None:
+    """30-day summaries from several clients at once: calls/s and p95 per number of threads.
+    Reads share the database (no lock between readers), so more threads should give more
+    calls/s, up to the cores."""
+    query = urlencode(window_query("30d", until))
+    targets = [f"{SUMMARY_PATH}?group_by={group_by}&{query}" for group_by in GROUP_BYS]
+
+    def read(timings_ms: list[float]) -> None:
+        client = ApiClient(url, token)
+        try:
+            for index in range(READER_CALLS):
+                timings_ms += time_call(client, targets[index % len(targets)], 1)
+        finally:
+            client.close()
+
+    for count in READER_THREADS:
+        timings_ms: list[float] = []
+        threads = [threading.Thread(target=read, args=(timings_ms,)) for _ in range(count)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        rate = len(timings_ms) / (time.perf_counter() - started)
+        print(
+            f"concurrent 30-day summaries, {count} client thread(s): {rate:.1f} calls/s, "
+            f"p95 {percentile(timings_ms, 0.95):.0f} ms"
+        )
+
+
 def check_totals(client: ApiClient, until: datetime) -> None:
     """The 30-day summary totals must equal a count over the raw rows of the same window."""
     from django.db import connection
@@ -272,10 +305,12 @@ def main() -> None:
         print(f"reusing the {stored} envelopes already stored")
     else:
         load(args.envelopes, args.days)
-    client = ApiClient(args.url, create_token("query"))
+    token = create_token("query")
+    client = ApiClient(args.url, token)
     until = datetime.now(UTC)
     results = measure(client, until, args.samples)
     print_table(results)
+    concurrent_readers(args.url, token, until)
     check_totals(client, until)
     client.close()
     # The slowest p95 among the summary and timeseries calls over any window; the
