@@ -101,7 +101,8 @@ def stored_batches() -> int:
 
 def counted_envelopes() -> int:
     """How many envelopes the aggregates count now: the batches stored so far are folded into
-    the rollups, as every read does, then the daily totals rows are summed, a few rows to read.
+    the rollups (a read would count queued ones from raw rows; folded, the count is a few
+    rows to read, and the clock includes the last fold), then the daily totals rows are summed.
     Envelopes and their queued counts are committed together, so this is the number of stored
     envelopes, without scanning them (which would load the database being measured)."""
     from django.db import connection

@@ -126,8 +126,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Ingest and storage
 INGEST_RETENTION_DAYS = env.int("INGEST_RETENTION_DAYS", default=30)
-# A worker adds the batches stored meanwhile to the rollup tables at most this often; reads
-# add them first anyway, so this trades fewer rollup writes against a longer fold at read time.
+# A worker adds the batches stored meanwhile to the rollup tables at most this often; until
+# then reads count their hours from raw rows, so this trades fewer rollup writes against
+# reads of more raw rows.
 ROLLUP_FOLD_SECONDS = env.float("ROLLUP_FOLD_SECONDS", default=1.0)
 # The Ads API answers an ingest batch only after its payload is safely in Redis.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024
