@@ -44,9 +44,10 @@ from ingest.rollups import (
 logger = logging.getLogger(__name__)
 
 QUEUE_SQL = "INSERT INTO ingest_pendingrollup (counts, hours) VALUES (%s, %s)"
-UNFOLDED_HOURS_SQL = "SELECT DISTINCT hour FROM ingest_pendingrollup, unnest(hours) AS hour"
-# Rows queued before hours were recorded (or by a worker of an older version): read whole.
-UNLABELLED_SQL = "SELECT counts FROM ingest_pendingrollup WHERE hours IS NULL"
+# Rows queued before hours were recorded (or by a worker of an older version) are read whole.
+UNFOLDED_HOURS_SQL = (
+    "SELECT hours, CASE WHEN hours IS NULL THEN counts END FROM ingest_pendingrollup"
+)
 # One fold (or reader) at a time. A table of its own, with no rows: a table lock can be taken
 # before a transaction's snapshot, which an advisory lock (a SELECT) cannot.
 FOLD_LOCK_SQL = "LOCK TABLE ingest_foldlock IN EXCLUSIVE MODE"
@@ -183,10 +184,11 @@ def rollup_snapshot() -> Iterator[frozenset[datetime]]:
 
 def _unfolded_hours(cursor) -> frozenset[datetime]:
     cursor.execute(UNFOLDED_HOURS_SQL)
-    hours = {hour for (hour,) in cursor.fetchall()}
-    cursor.execute(UNLABELLED_SQL)
-    for (counts,) in cursor.fetchall():
-        hours.update(key[0] for key in decode_rollups(bytes(counts)).requests)
+    hours: set[datetime] = set()
+    for queued_hours, counts in cursor.fetchall():
+        if queued_hours is None:
+            queued_hours = [key[0] for key in decode_rollups(bytes(counts)).requests]
+        hours.update(queued_hours)
     return frozenset(hours)
 
 

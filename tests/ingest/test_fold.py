@@ -220,3 +220,17 @@ def test_a_fold_committed_during_a_read_neither_loses_nor_doubles_a_batch():
 
     assert seen == [(3, 3, 3), (3, 3, 3)]
     assert counted() == (3, 3, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_queued_without_its_hours_is_still_counted_once():
+    """As queued before migration 0011, or by a worker of an older version."""
+    store_records(failing(2))
+    fold_pending_rollups()
+    store_records(failing(3))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE ingest_pendingrollup SET hours = NULL")
+
+    assert counted() == (5, 5, 5)
+    fold_pending_rollups()
+    assert counted() == (5, 5, 5)
