@@ -108,19 +108,29 @@ def in_thread(work) -> threading.Thread:
     return thread
 
 
+class FoldLockHolder:
+    """Another session holding the fold lock, as a running fold does, until released."""
+
+    def __init__(self):
+        self.holding, self.released = threading.Event(), threading.Event()
+        self.thread = in_thread(self._hold)
+        assert self.holding.wait(10)
+
+    def _hold(self):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(FOLD_LOCK_SQL)
+            self.holding.set()
+            self.released.wait(10)
+
+    def release(self):
+        self.released.set()
+        self.thread.join()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_fold_gives_way_to_a_lock_holder_and_a_full_fold_waits_for_it():
     store_records(failing(1))
-    holding, release = threading.Event(), threading.Event()
-
-    def hold_the_lock():
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(FOLD_LOCK_SQL)
-            holding.set()
-            release.wait(10)
-
-    holder = in_thread(hold_the_lock)
-    assert holding.wait(10)
+    holder = FoldLockHolder()
     assert fold_unless_locked() == 0
     assert pending() == 1
 
@@ -128,8 +138,7 @@ def test_a_worker_fold_gives_way_to_a_lock_holder_and_a_full_fold_waits_for_it()
     folder = in_thread(lambda: waited.append(fold_pending_rollups()))
     folder.join(0.5)
     assert folder.is_alive(), "a full fold waits for the running one"
-    release.set()
-    holder.join()
+    holder.release()
     folder.join(10)
     assert waited == [1]
 
@@ -137,16 +146,7 @@ def test_a_worker_fold_gives_way_to_a_lock_holder_and_a_full_fold_waits_for_it()
 @pytest.mark.django_db(transaction=True)
 def test_a_read_does_not_wait_for_a_fold_in_progress():
     store_records(failing(2))
-    holding, release = threading.Event(), threading.Event()
-
-    def hold_the_lock():
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(FOLD_LOCK_SQL)
-            holding.set()
-            release.wait(10)
-
-    holder = in_thread(hold_the_lock)
-    assert holding.wait(10)
+    holder = FoldLockHolder()
     try:
         read = []
         reader = in_thread(lambda: read.append(counted()))
@@ -154,8 +154,7 @@ def test_a_read_does_not_wait_for_a_fold_in_progress():
         assert not reader.is_alive(), "the read waited for the fold lock"
         assert read == [(2, 2, 2)]
     finally:
-        release.set()
-        holder.join()
+        holder.release()
 
 
 @pytest.mark.django_db(transaction=True)
