@@ -12,7 +12,8 @@ from ingest.catalog import (
     generic_code_for_status,
 )
 
-REFERENCE = Path("/work/shared/reference/x-ads-api-error-codes.md")
+# shared/ lies beside the repository, on developers' machines and in CI alike.
+REFERENCE = Path(__file__).resolve().parents[3] / "shared/reference/x-ads-api-error-codes.md"
 REFERENCE_ROW = re.compile(r"^\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`", re.MULTILINE)
 REFERENCE_CODE_COUNT = 77
 
