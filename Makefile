@@ -25,7 +25,7 @@ TEST_ENV := DATABASE_URL=postgres://xads@127.0.0.1:$(TEST_PG_PORT)/xads \
 	CELERY_BEAT_SCHEDULE_FILENAME=$(TEST_DATA)/celerybeat-schedule \
 	CELERY_VISIBILITY_TIMEOUT_SECONDS=5 CELERY_RESTORE_INTERVAL_SECONDS=1 PG_FAST_UNSAFE=1
 
-.PHONY: help install system-deps run up down test lint format bench-ingest bench-query bench-pages bench-alerts clean
+.PHONY: help install system-deps run up down test lint format bench-ingest bench-query bench-pages bench-alerts bench-retention clean
 
 help:
 	@echo "make run    - install, start PostgreSQL + Redis + web + worker + beat in the foreground"
@@ -81,6 +81,9 @@ bench-pages: up
 
 bench-alerts: up
 	$(RUN_ENV) $(BIN)/python bench/alerts.py $(BENCH_ARGS)
+
+bench-retention: up
+	$(RUN_ENV) $(BIN)/python bench/retention.py $(BENCH_ARGS)
 
 clean: down
 	rm -rf .data $(VENV)
