@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from dashboard.alerts import maths
 from ingest.filters import ERROR_DIMENSIONS, REQUEST_DIMENSIONS, Filters
+from ingest.fold import rollup_snapshot
 from ingest.queries.aggregates import windowed_counts
 
 NULL_GROUP = "null"
@@ -39,14 +40,15 @@ def baseline_windows(rule, end: datetime) -> list[tuple[datetime, datetime]]:
 
 def window_counts(rule, windows) -> list[dict[str, maths.WindowCounts]]:
     by = (rule.group_by,) if rule.group_by else ()
-    scoped = windowed_counts(Filters(windows[0][0], windows[0][1], rule.scope), windows, by)
     denominators = None
-    if rule.metric == maths.FAILURE_RATE:
-        request_scope = {k: v for k, v in rule.scope.items() if k in REQUEST_DIMENSIONS}
-        request_by = () if rule.group_by in ERROR_DIMENSIONS else by
-        denominators = windowed_counts(
-            Filters(windows[0][0], windows[0][1], request_scope), windows, request_by
-        )
+    with rollup_snapshot():  # a failure rate's two counts of one moment
+        scoped = windowed_counts(Filters(windows[0][0], windows[0][1], rule.scope), windows, by)
+        if rule.metric == maths.FAILURE_RATE:
+            request_scope = {k: v for k, v in rule.scope.items() if k in REQUEST_DIMENSIONS}
+            request_by = () if rule.group_by in ERROR_DIMENSIONS else by
+            denominators = windowed_counts(
+                Filters(windows[0][0], windows[0][1], request_scope), windows, request_by
+            )
     result = []
     for index, counts in enumerate(scoped):
         window: dict[str, maths.WindowCounts] = {}
