@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 
 import orjson
@@ -48,7 +48,7 @@ QUEUE_SQL = "INSERT INTO ingest_pendingrollup (counts, hours) VALUES (%s, %s)"
 UNFOLDED_HOURS_SQL = (
     "SELECT hours, CASE WHEN hours IS NULL THEN counts END FROM ingest_pendingrollup"
 )
-# One fold (or reader) at a time. A table of its own, with no rows: a table lock can be taken
+# One fold at a time. A table of its own, with no rows: a table lock can be taken
 # before a transaction's snapshot, which an advisory lock (a SELECT) cannot.
 FOLD_LOCK_SQL = "LOCK TABLE ingest_foldlock IN EXCLUSIVE MODE"
 # Encoded rows folded per step at most (and at least one batch), which bounds the memory and
@@ -164,7 +164,10 @@ def rollup_snapshot() -> Iterator[frozenset[datetime]]:
     committed before the snapshot is counted once; none committed after it.
 
     Nested in another rollup_snapshot, it is that one. Nested in another transaction, it
-    reads in that transaction, at its isolation level."""
+    reads in that one, which must be REPEATABLE READ for the guarantee: under READ COMMITTED
+    (a test's transaction, say) each statement has its own snapshot, and a batch committed
+    between the unfolded hours and the read may be counted in part. No request or task of the
+    product reads inside another transaction (ATOMIC_REQUESTS is off)."""
     unfolded = _snapshot_unfolded.get()
     if unfolded is not None and connection.in_atomic_block:
         yield unfolded
@@ -188,7 +191,7 @@ def _unfolded_hours(cursor) -> frozenset[datetime]:
     for queued_hours, counts in cursor.fetchall():
         if queued_hours is None:
             queued_hours = [key[0] for key in decode_rollups(bytes(counts)).requests]
-        hours.update(queued_hours)
+        hours.update(hour.astimezone(UTC) for hour in queued_hours)  # day_start() wants UTC
     return frozenset(hours)
 
 
@@ -226,14 +229,14 @@ def fold_when_due() -> int:
         if not queue.claim_fold_turn(settings.ROLLUP_FOLD_SECONDS):
             return 0
     except RedisError:
-        logger.warning("no fold turn: Redis is unreachable; the next reader folds", exc_info=True)
+        logger.warning("no fold turn: Redis is unreachable; a later batch folds", exc_info=True)
         return 0
     return fold_unless_locked()
 
 
 def fold_unless_locked() -> int:
-    """Fold every queued batch, a step per transaction, unless a fold or a read holds the
-    fold lock (it then folds them itself)."""
+    """Fold every queued batch, a step per transaction, unless another fold (or retention)
+    holds the fold lock: it then folds them itself."""
     folded = 0
     while taken := _fold_step_unless_locked():
         folded += taken

@@ -1,7 +1,8 @@
 """Deleting envelopes older than the retention period, a whole UTC day at a time.
 
 Raw rows go in bounded chunks so that no single statement holds locks for long; rollups go
-with the same day boundary so that aggregates never count what was deleted."""
+with the same day boundary, right after, so that aggregates stop counting the deleted days
+(a read of those days in between still counts them from rollups)."""
 
 from datetime import datetime, timedelta
 

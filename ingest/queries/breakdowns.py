@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from ingest.catalog import CATALOG
 from ingest.filters import Filters
+from ingest.fold import rollup_snapshot
 from ingest.queries.aggregates import Counts, bucket_starts, grouped_counts
 from ingest.queries.sql import fetch_all
 
@@ -72,9 +73,11 @@ def error_trend(code_rows: list[Row], starts: list[datetime]) -> dict:
 
 def account_report(filters: Filters, interval: str) -> list[Row]:
     """Every account with requests, failure rate, errors, trend and top codes."""
-    rows = _series_rows(filters, "account", interval, failed_only=False)
     codes: dict[object, list[tuple[str, int]]] = defaultdict(list)
-    for (account, code), counts in grouped_counts(filters, ("account", "code"), failed_only=True):
+    with rollup_snapshot():
+        rows = _series_rows(filters, "account", interval, failed_only=False)
+        by_code = grouped_counts(filters, ("account", "code"), failed_only=True)
+    for (account, code), counts in by_code:
         codes[account].append((code, counts.errors))
     for account, row in rows.items():
         row.top_codes = sorted(codes[account], key=lambda item: (-item[1], item[0]))[:3]
@@ -115,12 +118,14 @@ def _seen_bounds(filters: Filters, codes: list[str]) -> dict[str, tuple[datetime
 def code_report(filters: Filters) -> list[CodeRow]:
     """Every catalog code and every code seen, unknown codes first, then by errors."""
     rows = {code: CodeRow(code, status) for code, status in CATALOG.items()}
-    for (code, _account), counts in grouped_counts(filters, ("code", "account"), failed_only=True):
-        row = rows.setdefault(code, CodeRow(code, CATALOG.get(code)))
-        row.errors += counts.errors
-        row.failed_requests += counts.failed_requests
-        row.accounts += 1
-    seen = _seen_bounds(filters, [code for code, row in rows.items() if row.errors])
+    with rollup_snapshot():
+        by_account = grouped_counts(filters, ("code", "account"), failed_only=True)
+        for (code, _account), counts in by_account:
+            row = rows.setdefault(code, CodeRow(code, CATALOG.get(code)))
+            row.errors += counts.errors
+            row.failed_requests += counts.failed_requests
+            row.accounts += 1
+        seen = _seen_bounds(filters, [code for code, row in rows.items() if row.errors])
     for code, (first, last) in seen.items():
         rows[code].first_seen, rows[code].last_seen = first, last
     return sorted(rows.values(), key=lambda r: (not (r.unknown and r.errors), -r.errors, r.code))
