@@ -515,6 +515,16 @@ def require_stack(base_url: str) -> None:
         connection.close()
 
 
+def timed_get(client: "ApiClient", target: str) -> float:
+    """Milliseconds of one GET of `target`, which must answer 200."""
+    started = time.perf_counter()
+    status, answer = client.call("GET", target)
+    elapsed_ms = (time.perf_counter() - started) * 1_000
+    if status != 200:
+        sys.exit(f"GET {target} answered {status}: {str(answer)[:300]}")
+    return elapsed_ms
+
+
 # --- statistics --------------------------------------------------------------------------------
 
 

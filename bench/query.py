@@ -32,6 +32,7 @@ from common import (
     require_stack,
     setup_django,
     stored_envelopes,
+    timed_get,
     truncate_ingest_tables,
 )
 from tqdm import tqdm
@@ -49,7 +50,6 @@ SUMMARY_PATH = "/api/v1/errors/summary"
 TIMESERIES_PATH = "/api/v1/errors/timeseries"
 REQUESTS_PATH = "/api/v1/requests"
 GROUP_BYS = ("code", "http_status", "account", "parameter", "endpoint")
-MS_PER_S = 1_000
 READER_THREADS = (1, 3)  # 3 = the web processes `make up` runs
 READER_CALLS = 30  # per thread
 PROGRESS_POLL_S = 5
@@ -213,16 +213,8 @@ def window_query(window: str, until: datetime) -> dict:
 
 def time_call(client: ApiClient, target: str, samples: int) -> list[float]:
     """Milliseconds of `samples` requests after one warm-up; each must answer 200."""
-    timings_ms = []
-    for attempt in range(samples + 1):
-        started = time.perf_counter()
-        status, answer = client.call("GET", target)
-        elapsed_ms = (time.perf_counter() - started) * MS_PER_S
-        if status != 200:
-            sys.exit(f"GET {target} answered {status}: {str(answer)[:300]}")
-        if attempt:
-            timings_ms.append(elapsed_ms)
-    return timings_ms
+    timed_get(client, target)
+    return [timed_get(client, target) for _ in range(samples)]
 
 
 def measure(client: ApiClient, until: datetime, samples: int) -> list[tuple[ApiCall, str, list]]:
@@ -253,7 +245,7 @@ def concurrent_readers(url: str, token: str, until: datetime) -> None:
         client = ApiClient(url, token)
         try:
             for index in range(READER_CALLS):
-                timings_ms += time_call(client, targets[index % len(targets)], 1)
+                timings_ms.append(timed_get(client, targets[index % len(targets)]))
         finally:
             client.close()
 

@@ -17,10 +17,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 # common is imported before any ingest module: it puts the repository root on sys.path.
-from common import ApiClient, create_token, percentile, require_stack, setup_django
+from common import ApiClient, create_token, percentile, require_stack, setup_django, timed_get
 from query import SUMMARY_PATH, load
 
-MS_PER_S = 1_000
 READS_BEFORE = 20
 
 
@@ -34,19 +33,11 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def timed_read(client: ApiClient, target: str) -> float:
-    started = time.perf_counter()
-    status, answer = client.call("GET", target)
-    if status != 200:
-        raise RuntimeError(f"GET {target} answered {status}: {str(answer)[:300]}")
-    return (time.perf_counter() - started) * MS_PER_S
-
-
 def read_until(client: ApiClient, target: str, done: threading.Event, timings_ms: list) -> None:
     """Read again and again until `done`, at least once."""
-    timings_ms.append(timed_read(client, target))
+    timings_ms.append(timed_get(client, target))
     while not done.is_set():
-        timings_ms.append(timed_read(client, target))
+        timings_ms.append(timed_get(client, target))
 
 
 def oldest_stored() -> datetime:
@@ -70,7 +61,7 @@ def main() -> None:
     query = urlencode({"group_by": "code", "since": (now - timedelta(days=30)).isoformat()})
     target = f"{SUMMARY_PATH}?{query}"
     client = ApiClient(args.url, create_token("read"))
-    before_ms = [timed_read(client, target) for _ in range(READS_BEFORE)]
+    before_ms = [timed_get(client, target) for _ in range(READS_BEFORE)]
 
     cutoff = day_start(oldest_stored()) + timedelta(days=args.purge_days)
     done, during_ms = threading.Event(), []
