@@ -172,17 +172,25 @@ def rollup_snapshot() -> Iterator[frozenset[datetime]]:
     if unfolded is not None and connection.in_atomic_block:
         yield unfolded
         return
-    outermost = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as wrapper:
-        cursor = wrapper.cursor
-        if outermost:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with _one_snapshot() as cursor:
         unfolded = _unfolded_hours(cursor)
         token = _snapshot_unfolded.set(unfolded)
         try:
             yield unfolded
         finally:
             _snapshot_unfolded.reset(token)
+
+
+@contextmanager
+def _one_snapshot() -> Iterator:
+    """A transaction whose statements share one snapshot (REPEATABLE READ, taken at its
+    first statement); yields its psycopg cursor. Nested in another transaction, it runs in
+    that one, at that one's isolation level."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as wrapper:
+        if outermost:
+            wrapper.cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield wrapper.cursor
 
 
 def _unfolded_hours(cursor) -> frozenset[datetime]:
@@ -203,11 +211,7 @@ def folded_rollups() -> Iterator[int]:
 
     The snapshot is taken after the fold lock is granted (LOCK TABLE takes none), so a fold
     that ran meanwhile is seen whole."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as wrapper:
-        cursor = wrapper.cursor
-        if outermost:  # nested (a test's transaction, say): its snapshot is already taken
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with _one_snapshot() as cursor:
         cursor.execute(FOLD_LOCK_SQL)
         folded = 0
         while taken := _fold_step(cursor):

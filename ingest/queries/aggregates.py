@@ -156,6 +156,15 @@ def _segment_sql(segment: Segment, source: Source, filters: Filters, keys: list[
     )
 
 
+def _summed(parts: list[str], params: list, key_names: str, having: str = "") -> list[tuple]:
+    """The counts of every segment query in `parts`, summed per key."""
+    return fetch_all(
+        f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
+        f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names} {having}",
+        params,
+    )
+
+
 def grouped_counts(
     filters: Filters,
     by: Sequence[str] = (),
@@ -179,11 +188,7 @@ def grouped_counts(
             parts.append(_segment_sql(segment, source, filters, keys, params))
         if not parts:
             return []
-        rows = fetch_all(
-            f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
-            f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names} {having}",
-            params,
-        )
+        rows = _summed(parts, params, key_names, having)
     return [
         (tuple(row[:width]), Counts(*(int(value or 0) for value in row[width:]))) for row in rows
     ]
@@ -209,11 +214,7 @@ def windowed_counts(
                 parts.append(_segment_sql(segment, source, window, keys, params))
         if not parts:
             return result
-        rows = fetch_all(
-            f"SELECT {key_names}, sum(requests), sum(failed_requests), sum(errors) "
-            f"FROM ({' UNION ALL '.join(parts)}) AS segments GROUP BY {key_names}",
-            params,
-        )
+        rows = _summed(parts, params, key_names)
     for row in rows:
         key, values = tuple(row[1 : len(by) + 1]), row[len(by) + 1 :]
         result[int(row[0])][key] = Counts(*(int(value or 0) for value in values))
